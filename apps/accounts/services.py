@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from apps.core.errors import ApplicationError
+
+from .models import Role, User
+from .throttle import login_failed, login_locked_for, login_succeeded
+from .tokens import revoke_access_token
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    user: User
+
+
+def _issue(user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)
+    refresh["role"] = user.role
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh), user=user)
+
+
+def user_register(*, email: str, password: str) -> User:
+    """Self-registration always makes a trader; roles are given by admins only."""
+    email = email.strip().lower()
+    candidate = User(email=email, role=Role.USER)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ApplicationError("Password is too weak.", fields={"password": exc.messages}) from exc
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, role=Role.USER)
+    except IntegrityError as exc:
+        raise ApplicationError.field("email", "An account with this email already exists.", code="email_taken") from exc
+
+
+def user_create(*, email: str, password: str, role: str, broker: str = "") -> User:
+    """Admin-created account of any role (broker staff need their broker)."""
+    if role == Role.BROKER and not broker:
+        raise ApplicationError.field("broker", "Broker staff must belong to a broker.")
+    email = email.strip().lower()
+    try:
+        validate_password(password, user=User(email=email))
+    except DjangoValidationError as exc:
+        raise ApplicationError("Password is too weak.", fields={"password": exc.messages}) from exc
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                role=role,
+                broker=broker if role == Role.BROKER else "",
+                is_staff=role == Role.ADMIN,
+            )
+    except IntegrityError as exc:
+        raise ApplicationError.field("email", "An account with this email already exists.", code="email_taken") from exc
+
+
+def user_login(*, email: str, password: str, ip: str) -> TokenPair:
+    email = email.strip().lower()
+    wait = login_locked_for(email, ip)
+    if wait:
+        raise ApplicationError(
+            f"Too many failed sign-ins for this email from your address; try again in {wait} s.",
+            code="login_locked",
+            status=429,
+        )
+    user = authenticate(username=email, password=password)
+    if user is None:
+        login_failed(email, ip)
+        # Same answer for unknown email, wrong password and suspended account: no account probing.
+        raise ApplicationError("Email or password is incorrect.", code="invalid_credentials", status=401)
+    login_succeeded(email, ip)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return _issue(user)
+
+
+def token_refresh(*, refresh: str) -> TokenPair:
+    """Rotate a refresh token exactly once: a second use of the same token is refused.
+
+    The outstanding-token row is locked so two concurrent refreshes cannot both succeed.
+    """
+    try:
+        token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
+    except TokenError as exc:
+        raise ApplicationError("Refresh token is invalid or expired.", code="token_not_valid", status=401) from exc
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise ApplicationError("Refresh token has been used or revoked.", code="token_not_valid", status=401)
+        BlacklistedToken.objects.create(token=outstanding)
+        user = User.objects.filter(pk=token.get("user_id")).first()
+        if user is None or not user.is_active:
+            raise ApplicationError("Account is not active.", code="account_inactive", status=401)
+    return _issue(user)
+
+
+def user_logout(*, refresh: str, access: str | None = None) -> None:
+    """Revoke the refresh token (and the presented access token, so it dies at once too)."""
+    try:
+        token = RefreshToken(refresh)
+        token.blacklist()
+    except TokenError as exc:
+        raise ApplicationError("Refresh token is invalid or expired.", code="token_not_valid", status=401) from exc
+    if access:
+        try:
+            parsed = AccessToken(access)
+            revoke_access_token(parsed["jti"], parsed["exp"])
+        except TokenError:
+            pass  # an expired access token needs no revocation
+
+
+def user_suspend(*, actor: User, user: User, reason: str = "") -> User:
+    if user.pk == actor.pk:
+        raise ApplicationError("You cannot suspend yourself.", code="self_suspend")
+    User.objects.filter(pk=user.pk).update(is_active=False, suspended_at=timezone.now(), suspended_reason=reason[:200])
+    for outstanding in OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True):
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+    user.refresh_from_db()
+    return user
+
+
+def user_activate(*, actor: User, user: User) -> User:
+    User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspended_reason="")
+    user.refresh_from_db()
+    return user

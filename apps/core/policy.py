@@ -1,0 +1,50 @@
+"""Who may call what: the role matrix of ARCHITECTURE.md, declared once.
+
+Every named API route must appear here. The permission class denies any route missing from
+this table, and the role-matrix test fails for it, so a new endpoint cannot ship without a
+policy. Object ownership (own vs all) is enforced by selectors, not here.
+"""
+
+from __future__ import annotations
+
+ADMIN = "admin"
+USER = "user"
+BROKER = "broker"
+GUEST = "guest"
+ROLES = (ADMIN, USER, BROKER, GUEST)
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = frozenset({ADMIN, USER, BROKER})
+TRADERS = frozenset({ADMIN, USER})
+ADMINS = frozenset({ADMIN})
+BROKER_STAFF = frozenset({ADMIN, BROKER})
+
+POLICY: dict[str, frozenset[str]] = {
+    # auth
+    "auth-register": EVERYONE,
+    "auth-login": EVERYONE,
+    "auth-refresh": EVERYONE,
+    "auth-logout": EVERYONE,
+    "auth-me": SIGNED_IN,
+    # docs
+    "schema": EVERYONE,
+    "docs": EVERYONE,
+    # broker accounts (trading accounts of traders)
+    "broker-list": SIGNED_IN,
+    "broker-connect": TRADERS,
+    "broker-accounts": TRADERS,
+    "broker-account-detail": TRADERS,
+    "broker-stats": BROKER_STAFF,
+    # administration
+    "admin-users": ADMINS,
+    "admin-user-detail": ADMINS,
+    "admin-user-suspend": ADMINS,
+    "admin-user-activate": ADMINS,
+    "admin-system": ADMINS,
+}
+
+
+def allowed_roles(route_name: str | None) -> frozenset[str] | None:
+    if route_name is None:
+        return None
+    return POLICY.get(route_name)

@@ -1,0 +1,1 @@
+"""Broker adapters: plain Python, no Django. One interface in `brokers.base`."""

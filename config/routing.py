@@ -1,0 +1,3 @@
+"""WebSocket routes (live updates arrive with the market-data work)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.apis import MeApi
+from apps.core import views as core_views
+
+api = [
+    path("auth/", include("apps.accounts.urls")),
+    path("me", MeApi.as_view(), name="auth-me"),
+    path("broker/", include("apps.broker_accounts.urls")),
+    path("admin/", include("apps.accounts.admin_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("api/", include(api)),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "apps.core.exceptions.json_404"
+handler500 = "apps.core.exceptions.json_500"
