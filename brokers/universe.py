@@ -86,7 +86,10 @@ _TABLE: tuple[tuple[str, str, int, str], ...] = (
 )
 
 INSTRUMENTS: MappingProxyType[str, Instrument] = MappingProxyType(
-    {sym: Instrument(symbol=sym, name=name, token=token, reference_price=Decimal(price)) for sym, name, token, price in _TABLE}
+    {
+        sym: Instrument(symbol=sym, name=name, token=token, reference_price=Decimal(price))
+        for sym, name, token, price in _TABLE
+    }
 )
 _BY_TOKEN: MappingProxyType[int, Instrument] = MappingProxyType({i.token: i for i in INSTRUMENTS.values()})
 

@@ -9,6 +9,7 @@ api = [
     path("auth/", include("apps.accounts.urls")),
     path("me", MeApi.as_view(), name="auth-me"),
     path("broker/", include("apps.broker_accounts.urls")),
+    path("strategy/", include("apps.strategies.urls")),
     path("admin/", include("apps.accounts.admin_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

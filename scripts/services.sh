@@ -102,8 +102,8 @@ is_local() {
     case "$1" in 127.0.0.1 | localhost | ::1) return 0 ;; *) return 1 ;; esac
 }
 
-# bash's /dev/tcp does not understand "[::1]", and "localhost" is fine as is.
-tcp_open() { # host port -> fd 3
+# Can we open a TCP connection? (bash's /dev/tcp, so no netcat is needed)
+tcp_open() {
     timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
 }
 

@@ -35,6 +35,14 @@ POLICY: dict[str, frozenset[str]] = {
     "broker-accounts": TRADERS,
     "broker-account-detail": TRADERS,
     "broker-stats": BROKER_STAFF,
+    # strategies (own; admins all, by selector)
+    "strategy-create": TRADERS,
+    "strategy-list": TRADERS,
+    "strategy-start": TRADERS,
+    "strategy-stop": TRADERS,
+    "strategy-status": TRADERS,
+    "strategy-detail": TRADERS,
+    "strategy-orders": TRADERS,
     # administration
     "admin-users": ADMINS,
     "admin-user-detail": ADMINS,

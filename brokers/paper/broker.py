@@ -127,7 +127,9 @@ class PaperBroker(BrokerAdapter):
         CredentialField("api_secret", "API secret", required=False),
     )
 
-    def __init__(self, *, account_ref: str, credentials: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, account_ref: str, credentials: Mapping[str, str], options: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(account_ref=account_ref, credentials=credentials, options=options)
         check_account_ref(account_ref)
         self.redis_url: str = self.options.get("redis_url") or DEFAULT_REDIS_URL
@@ -203,7 +205,9 @@ class PaperBroker(BrokerAdapter):
                 return OrderStatus.OPEN, "Open at limit price"
         return OrderStatus.FILLED, ""
 
-    def _record(self, order: OrderRequest, checked: _Checked, status: OrderStatus, message: str, fill: Decimal | None) -> dict[str, Any]:
+    def _record(
+        self, order: OrderRequest, checked: _Checked, status: OrderStatus, message: str, fill: Decimal | None
+    ) -> dict[str, Any]:
         placed_at = _now_iso()
         filled = status is OrderStatus.FILLED
         stored: dict[str, Any] = {
@@ -229,11 +233,16 @@ class PaperBroker(BrokerAdapter):
             leg = "b" if checked.side is Side.BUY else "s"
             deltas = [
                 (position_field(order.exchange, checked.instrument.symbol, leg + "q"), order.quantity),
-                (position_field(order.exchange, checked.instrument.symbol, leg + "v"), order.quantity * _to_paise(fill)),
+                (
+                    position_field(order.exchange, checked.instrument.symbol, leg + "v"),
+                    order.quantity * _to_paise(fill),
+                ),
             ]
         tail = json.dumps(stored, separators=(",", ":"))[1:]
         with _store_errors():
-            order_id = self._conn.record(keys=keys_for(self.account_ref, order.tag), args=record_args(tail, order.tag, deltas))
+            order_id = self._conn.record(
+                keys=keys_for(self.account_ref, order.tag), args=record_args(tail, order.tag, deltas)
+            )
         return {"broker_order_id": order_id, **stored}
 
     # -- BrokerAdapter ----------------------------------------------------------------------
@@ -241,7 +250,9 @@ class PaperBroker(BrokerAdapter):
     def validate_credentials(self) -> AccountCheck:
         errors = self.check_credential_shape(self.credentials)
         if errors:
-            raise BrokerError(f"Invalid paper credentials: {', '.join(sorted(errors))}", kind=ErrorKind.CREDENTIALS, raw=errors)
+            raise BrokerError(
+                f"Invalid paper credentials: {', '.join(sorted(errors))}", kind=ErrorKind.CREDENTIALS, raw=errors
+            )
         self._read()
         return AccountCheck(account_name=f"Paper {self.account_ref}")
 
@@ -265,7 +276,9 @@ class PaperBroker(BrokerAdapter):
         status, message = self._match(checked, last)
         stored = self._record(order, checked, status, message, last)
         if _hit(faults.lose_reply_rate):
-            raise BrokerError("Paper broker: reply lost (simulated, order was placed)", kind=ErrorKind.UNKNOWN, raw=stored)
+            raise BrokerError(
+                "Paper broker: reply lost (simulated, order was placed)", kind=ErrorKind.UNKNOWN, raw=stored
+            )
         return _result(stored)
 
     def cancel(self, broker_order_id: str) -> OrderResult:
@@ -276,7 +289,11 @@ class PaperBroker(BrokerAdapter):
             raise _input_error(f"Unknown order {broker_order_id}")
         order = json.loads(reply[1])
         if reply[0] == 1:
-            raise BrokerError(f"Order {broker_order_id} is {order['status']}; only OPEN orders can be cancelled", kind=ErrorKind.INPUT, raw=order)
+            raise BrokerError(
+                f"Order {broker_order_id} is {order['status']}; only OPEN orders can be cancelled",
+                kind=ErrorKind.INPUT,
+                raw=order,
+            )
         return _result(order)
 
     def order_by_tag(self, tag: str) -> list[OrderResult]:
@@ -306,7 +323,12 @@ class PaperBroker(BrokerAdapter):
         if instrument is None:
             raise _input_error(f"Unknown instrument {exchange}:{symbol}")
         _, (raw_price,) = self._read(lambda pipe: pipe.get(price_key(symbol)))
-        return Quote(symbol=symbol, exchange=exchange, last_price=self._last_price(raw_price, instrument), timestamp=dt.datetime.now(dt.UTC))
+        return Quote(
+            symbol=symbol,
+            exchange=exchange,
+            last_price=self._last_price(raw_price, instrument),
+            timestamp=dt.datetime.now(dt.UTC),
+        )
 
 
 def _position(exchange: str, symbol: str, totals: Mapping[str, int], last: Decimal | None) -> Position:

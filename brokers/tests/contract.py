@@ -35,7 +35,9 @@ class AdapterContract:
     exchange = "NSE"
     quantity = 2
 
-    def order(self, *, side: Side = Side.BUY, quantity: int | None = None, symbol: str | None = None, **fields: object) -> OrderRequest:
+    def order(
+        self, *, side: Side = Side.BUY, quantity: int | None = None, symbol: str | None = None, **fields: object
+    ) -> OrderRequest:
         values: dict[str, object] = {
             "tag": new_tag(),
             "symbol": symbol or self.symbol,

@@ -64,11 +64,25 @@ class TestPaperContract(AdapterContract):
 
 
 def buy(symbol: str = "INFY", quantity: int = 1, tag: str | None = None, **fields: Any) -> OrderRequest:
-    return OrderRequest(tag=new_tag() if tag is None else tag, symbol=symbol, exchange=fields.pop("exchange", "NSE"), side=Side.BUY, quantity=quantity, **fields)
+    return OrderRequest(
+        tag=new_tag() if tag is None else tag,
+        symbol=symbol,
+        exchange=fields.pop("exchange", "NSE"),
+        side=Side.BUY,
+        quantity=quantity,
+        **fields,
+    )
 
 
 def sell(symbol: str = "INFY", quantity: int = 1, tag: str | None = None, **fields: Any) -> OrderRequest:
-    return OrderRequest(tag=new_tag() if tag is None else tag, symbol=symbol, exchange=fields.pop("exchange", "NSE"), side=Side.SELL, quantity=quantity, **fields)
+    return OrderRequest(
+        tag=new_tag() if tag is None else tag,
+        symbol=symbol,
+        exchange=fields.pop("exchange", "NSE"),
+        side=Side.SELL,
+        quantity=quantity,
+        **fields,
+    )
 
 
 def position(adapter: PaperBroker, symbol: str, exchange: str = "NSE"):
@@ -118,7 +132,9 @@ def test_lost_reply_records_the_filled_order(adapter: PaperBroker, redis_url: st
     assert position(adapter, "INFY").quantity == 4
 
 
-def test_expired_token_fails_every_call_and_records_nothing(adapter: PaperBroker, redis_url: str, account_ref: str) -> None:
+def test_expired_token_fails_every_call_and_records_nothing(
+    adapter: PaperBroker, redis_url: str, account_ref: str
+) -> None:
     set_faults(redis_url, account_ref, token_expired=True)
     calls: list[Callable[[], object]] = [
         lambda: adapter.submit(buy()),
@@ -157,7 +173,9 @@ def test_latency_delays_the_order(adapter: PaperBroker, redis_url: str, account_
     assert result.placed_at is not None and result.placed_at.timestamp() >= started + 0.04
 
 
-def test_partial_rates_follow_random(adapter: PaperBroker, redis_url: str, account_ref: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_partial_rates_follow_random(
+    adapter: PaperBroker, redis_url: str, account_ref: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_faults(redis_url, account_ref, reject_rate=0.5)
     draws = iter([0.7, 0.2])
     monkeypatch.setattr("brokers.paper.broker.random.random", lambda: next(draws))
@@ -177,7 +195,9 @@ def test_bad_fault_values_are_ignored() -> None:
     assert faults.reject_rate == 0 and faults.latency_ms == 0 and faults.timeout_rate == 1
 
 
-@pytest.mark.parametrize("faults", [{"nonsense_rate": 1}, {"reject_rate": 1.5}, {"latency_ms": -1}, {"reject_rate": "abc"}])
+@pytest.mark.parametrize(
+    "faults", [{"nonsense_rate": 1}, {"reject_rate": 1.5}, {"latency_ms": -1}, {"reject_rate": "abc"}]
+)
 def test_set_faults_refuses_bad_settings(redis_url: str, account_ref: str, faults: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         set_faults(redis_url, account_ref, **faults)
@@ -195,7 +215,9 @@ def test_fill_price_follows_simulator_price(adapter: PaperBroker, set_price: Cal
     assert adapter.submit(sell("TCS")).average_price == Decimal("3190.50")
 
 
-def test_garbage_simulator_price_falls_back_to_reference(adapter: PaperBroker, set_price: Callable[[str, str], None]) -> None:
+def test_garbage_simulator_price_falls_back_to_reference(
+    adapter: PaperBroker, set_price: Callable[[str, str], None]
+) -> None:
     set_price("BEL", "not-a-price")
     assert adapter.submit(buy("BEL")).average_price == Decimal("411.25")
 
@@ -227,7 +249,13 @@ def test_partial_close_and_short_cover(adapter: PaperBroker, set_price: Callable
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(trades=st.lists(st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 40), st.integers(1000, 3000)), min_size=1, max_size=6))
+@given(
+    trades=st.lists(
+        st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 40), st.integers(1000, 3000)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_flat_book_realises_exactly_its_cash_flow(
     redis_url: str, set_price: Callable[[str, Decimal], None], trades: list[tuple[Side, int, int]]
 ) -> None:
@@ -244,7 +272,15 @@ def test_flat_book_realises_exactly_its_cash_flow(
         assert position(adapter, "ITC").quantity == net
         if net:
             set_price("ITC", Decimal("150.05"))
-            adapter.submit(OrderRequest(tag=new_tag(), symbol="ITC", exchange="NSE", side=Side.SELL if net > 0 else Side.BUY, quantity=abs(net)))
+            adapter.submit(
+                OrderRequest(
+                    tag=new_tag(),
+                    symbol="ITC",
+                    exchange="NSE",
+                    side=Side.SELL if net > 0 else Side.BUY,
+                    quantity=abs(net),
+                )
+            )
             cash += net * Decimal("150.05")
         itc = position(adapter, "ITC")
         assert itc.quantity == 0
@@ -273,7 +309,9 @@ def test_stop_orders_wait_for_their_trigger(adapter: PaperBroker, set_price: Cal
     assert waiting.status is OrderStatus.OPEN
     triggered = adapter.submit(sell("WIPRO", order_type=OrderType.SL_M, trigger_price=Decimal("255.00")))
     assert triggered.status is OrderStatus.FILLED
-    stop_limit = adapter.submit(buy("WIPRO", order_type=OrderType.SL, trigger_price=Decimal("249.00"), price=Decimal("249.50")))
+    stop_limit = adapter.submit(
+        buy("WIPRO", order_type=OrderType.SL, trigger_price=Decimal("249.00"), price=Decimal("249.50"))
+    )
     assert stop_limit.status is OrderStatus.OPEN  # triggered, but the limit is below the market
 
 
@@ -289,9 +327,20 @@ def test_stop_orders_wait_for_their_trigger(adapter: PaperBroker, set_price: Cal
         buy(tag=""),
         buy("tcs"),
     ],
-    ids=["limit-no-price", "off-tick", "negative", "sl-no-trigger", "slm-no-trigger", "exchange", "no-tag", "lowercase"],
+    ids=[
+        "limit-no-price",
+        "off-tick",
+        "negative",
+        "sl-no-trigger",
+        "slm-no-trigger",
+        "exchange",
+        "no-tag",
+        "lowercase",
+    ],
 )
-def test_invalid_orders_are_input_errors(adapter: PaperBroker, redis_url: str, account_ref: str, request_: OrderRequest) -> None:
+def test_invalid_orders_are_input_errors(
+    adapter: PaperBroker, redis_url: str, account_ref: str, request_: OrderRequest
+) -> None:
     with pytest.raises(BrokerError) as caught:
         adapter.submit(request_)
     assert caught.value.kind is ErrorKind.INPUT
@@ -360,7 +409,9 @@ def test_order_ids_are_unique_across_accounts(redis_url: str, new_account: Calla
     assert len(ids) == 3
 
 
-def test_paper_orders_lists_oldest_first_with_utc_microsecond_times(adapter: PaperBroker, redis_url: str, account_ref: str) -> None:
+def test_paper_orders_lists_oldest_first_with_utc_microsecond_times(
+    adapter: PaperBroker, redis_url: str, account_ref: str
+) -> None:
     before = dt.datetime.now(dt.UTC)
     placed = [adapter.submit(buy()).broker_order_id for _ in range(3)]
     after = dt.datetime.now(dt.UTC)
@@ -373,7 +424,9 @@ def test_paper_orders_lists_oldest_first_with_utc_microsecond_times(adapter: Pap
     assert int(get_connection(redis_url).client.get(f"paper:{account_ref}:counter")) == 3
 
 
-def test_reset_of_one_account_leaves_others(redis_url: str, new_account: Callable[[], str], redis_client: redis.Redis) -> None:
+def test_reset_of_one_account_leaves_others(
+    redis_url: str, new_account: Callable[[], str], redis_client: redis.Redis
+) -> None:
     keep, drop = new_account(), new_account()
     tag = new_tag()
     make_adapter(redis_url, keep).submit(buy(tag=tag))
@@ -415,7 +468,9 @@ def test_validate_credentials(redis_url: str, account_ref: str) -> None:
     assert PaperBroker(account_ref=account_ref, credentials={}, options={"redis_url": redis_url}).validate_credentials()
     for bad in ({"password": "x"}, {"api_key": "k" * 513}):
         with pytest.raises(BrokerError) as caught:
-            PaperBroker(account_ref=account_ref, credentials=bad, options={"redis_url": redis_url}).validate_credentials()
+            PaperBroker(
+                account_ref=account_ref, credentials=bad, options={"redis_url": redis_url}
+            ).validate_credentials()
         assert caught.value.kind is ErrorKind.CREDENTIALS
         assert "k" * 513 not in caught.value.message
 

@@ -12,7 +12,8 @@ from brokers.registry import ADAPTERS, BROKER_CHOICES, get_adapter_class, is_ava
 
 
 def test_paper_is_the_only_adapter_so_far() -> None:
-    assert ADAPTERS == {"paper": PaperBroker}
+    assert set(ADAPTERS) == {"paper"}
+    assert ADAPTERS["paper"] is PaperBroker
     assert get_adapter_class("paper") is PaperBroker
     assert is_available("paper") and not is_available("zerodha")
 

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.broker_accounts",
+    "apps.strategies",
+    "apps.orders",
+    "apps.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +141,23 @@ CREDENTIAL_KEYS = env("CREDENTIAL_KEYS", default="")
 CREDENTIAL_ACTIVE_KEY = env("CREDENTIAL_ACTIVE_KEY", default="")
 
 # --- Market ---------------------------------------------------------------------------------
+# Off (local/paper): any hour and any day trades. On (production): weekends, exchange holidays
+# and times outside MARKET_OPEN..MARKET_CLOSE are refused.
 ENFORCE_MARKET_HOURS = env.bool("ENFORCE_MARKET_HOURS", default=False)
+MARKET_OPEN = env("MARKET_OPEN", default="09:15:00")
+MARKET_CLOSE = env("MARKET_CLOSE", default="15:30:00")
+STRATEGY_MAX_QUANTITY = env.int("STRATEGY_MAX_QUANTITY", default=100_000)
+
+# --- Execution engine ----------------------------------------------------------------------------
+ALGO_ID = env("ALGO_ID", default="")  # exchange algo id sent with every order where the broker takes it
+ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=3)
+ORDER_BATCH_SIZE = env.int("ORDER_BATCH_SIZE", default=100)
+ORDER_IO_THREADS = env.int("ORDER_IO_THREADS", default=256)
+ORDER_REQUEUE_AFTER_SECONDS = env.int("ORDER_REQUEUE_AFTER_SECONDS", default=5)
+ORDER_CLAIM_LEASE_SECONDS = env.int("ORDER_CLAIM_LEASE_SECONDS", default=30)
+ORDER_UNKNOWN_RECHECK_SECONDS = env.int("ORDER_UNKNOWN_RECHECK_SECONDS", default=2)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=5.0)
+SCHEDULER_CATCHUP_SECONDS = env.int("SCHEDULER_CATCHUP_SECONDS", default=60)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
@@ -153,6 +172,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+CELERY_TASK_ROUTES = {
+    "orders.fire_leg": {"queue": "orders"},
+    "orders.fire_legs": {"queue": "orders"},
+    "orders.execute_intents": {"queue": "orders"},
+    "orders.sweep": {"queue": "default"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "orders-sweep": {"task": "orders.sweep", "schedule": SWEEP_INTERVAL_SECONDS, "options": {"expires": 30}},
+}
 
 # --- Channels ---------------------------------------------------------------------------------
 CHANNEL_LAYERS = {
