@@ -52,6 +52,8 @@ run: venv ## Start web + celery workers + beat (http://127.0.0.1:8000, or WEB_PO
 	python manage.py migrate --noinput
 	echo "==> seed_demo"
 	python manage.py seed_demo
+	echo "==> rebuild_runtime (Redis mirror of PostgreSQL)"
+	python manage.py rebuild_runtime
 	echo "==> honcho start (Ctrl-C stops every process)"
 	# `-e /dev/null`: .env is already loaded, and honcho's own loader would let
 	# it override variables given on the command line.

@@ -489,4 +489,45 @@ def intents_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         .values_list("id", flat=True)[:1000]
     )
     resolved = intents_resolve(to_resolve, stale_before=stale_claim) if to_resolve else 0
-    return {"requeued": len(new), "resolved": resolved}
+    caught_up = legs_catch_up(now=now)
+    return {"requeued": len(new), "resolved": resolved, "caught_up": caught_up}
+
+
+def legs_catch_up(*, now: dt.datetime) -> int:
+    """Fire legs whose moment passed in the last few minutes without leaving an intent: a fire
+    lost with a crashed worker (or a scheduler that was down). Firing is idempotent, so a leg
+    that merely runs late is not doubled."""
+    from apps.strategies.calendar import IST, holidays, is_trading_day
+
+    local = now.astimezone(IST)
+    day = local.date()
+    window_start = (local - dt.timedelta(seconds=settings.SCHEDULER_CATCHUP_SECONDS)).time()
+    grace = (local - dt.timedelta(seconds=settings.ORDER_REQUEUE_AFTER_SECONDS)).time()
+    if window_start > grace or not is_trading_day(day, holidays("NSE", start=day)):
+        return 0  # the window crosses midnight, or no trading today
+    fired = 0
+    entry_due = (
+        Strategy.objects.filter(
+            status=StrategyStatus.RUNNING, deleted_at__isnull=True, buy_time__gt=window_start, buy_time__lte=grace
+        )
+        .exclude(intents__trading_day=day, intents__leg="ENTRY")
+        .values_list("id", "days")
+    )
+    exit_due = (
+        Strategy.objects.filter(
+            deleted_at__isnull=True,
+            sell_time__gt=window_start,
+            sell_time__lte=grace,
+            intents__trading_day=day,
+            intents__leg="ENTRY",
+            intents__status=IntentStatus.FILLED,
+        )
+        .exclude(intents__trading_day=day, intents__leg="EXIT")
+        .values_list("id", "days")
+    )
+    for leg, rows in (("ENTRY", entry_due), ("EXIT", exit_due)):
+        ids = [sid for sid, days in rows if day.weekday() in days]
+        if ids:
+            log.warning("catching up %d missed %s legs", len(ids), leg, extra={"strategy_ids": ids[:50]})
+            fired += legs_fire(leg=leg, strategy_ids=ids, due_at=now)
+    return fired

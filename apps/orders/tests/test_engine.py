@@ -152,7 +152,7 @@ def test_sweeper_resolves_a_claim_abandoned_after_the_send(running_strategy: Any
     broker_adapter_for(paper_account).submit(engine._request_for(claimed[0]))  # ...and the worker dies here
     OrderIntent.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - dt.timedelta(minutes=5))
 
-    assert engine.intents_sweep() == {"requeued": 0, "resolved": 1}
+    assert engine.intents_sweep() == {"requeued": 0, "resolved": 1, "caught_up": 0}
     intent = OrderIntent.objects.get(pk=ids[0])
     assert intent.status == IntentStatus.FILLED
     assert broker_orders() == {intent.tag: 1}
@@ -212,3 +212,18 @@ def test_rebuild_runtime_restores_redis_from_postgres(running_strategy: Any) -> 
     assert r.hget(f"runtime:{s.pk}", "position") == "LONG"
     assert r.hget(f"strategy:{s.pk}", "status") == Strategy.objects.get(pk=s.pk).status
     assert r.zscore("sl:TCS", str(s.pk)) == 3000.0
+
+
+def test_sweeper_catches_up_a_leg_whose_fire_was_lost(running_strategy: Any, broker_orders: Any) -> None:
+    from apps.strategies.calendar import now_ist
+
+    moment = now_ist().replace(microsecond=0) - dt.timedelta(seconds=20)
+    if moment.time() < dt.time(0, 2):
+        pytest.skip("too close to midnight for a same-day window")
+    s = running_strategy(buy_time=moment.time(), sell_time=dt.time(23, 59, 59))
+    later = running_strategy(buy_time=(moment + dt.timedelta(minutes=5)).time(), sell_time=dt.time(23, 59, 59))
+    assert engine.intents_sweep()["caught_up"] == 1
+    assert OrderIntent.objects.get(strategy=s).status == IntentStatus.FILLED
+    assert not OrderIntent.objects.filter(strategy=later).exists()
+    assert engine.intents_sweep()["caught_up"] == 0  # idempotent
+    assert len(broker_orders()) == 1
