@@ -10,7 +10,11 @@ from django.conf import settings
 
 @functools.cache
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    # Blocking pool: many threads (web, order I/O) share a bounded set of connections.
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=64, timeout=10, decode_responses=True, health_check_interval=30
+    )
+    return redis.Redis(connection_pool=pool)
 
 
 def get_redis() -> redis.Redis:

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - every SQL string here is built from model metadata constants; values are bound parameters
 """The execution engine: exactly one broker order per intent.
 
 Celery delivers a task at least once, so nothing here trusts delivery:
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -31,8 +34,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from apps.broker_accounts.crypto import decrypt_mapping
 from apps.broker_accounts.models import BrokerAccount, BrokerAccountStatus
-from apps.broker_accounts.services import broker_adapter_for
+from apps.broker_accounts.services import build_adapter
 from apps.core.logging import scrub
 from apps.strategies.models import Strategy, StrategyStatus
 from apps.strategies.runtime import position_of, runtime_apply_orders
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 T_INTENT = OrderIntent._meta.db_table
 T_EVENT = OrderEvent._meta.db_table
 T_STRATEGY = Strategy._meta.db_table
+T_ACCOUNT = BrokerAccount._meta.db_table
 
 _executor: ThreadPoolExecutor | None = None
 
@@ -56,58 +61,78 @@ def _io_pool() -> ThreadPoolExecutor:
     return _executor
 
 
+def warm_io_pool() -> None:
+    """Start every broker-I/O thread now: starting threads while a market-open batch is
+    running costs ~10 ms each under the GIL."""
+    import threading
+
+    n = settings.ORDER_IO_THREADS
+    barrier = threading.Barrier(n + 1)
+    for _ in range(n):
+        _io_pool().submit(barrier.wait, 10)
+    barrier.wait(10)
+
+
 # --- creating intents -------------------------------------------------------------------------
 
-_COLUMNS = (
-    "strategy_id, user_id, broker_account_id, trading_day, leg, side, reason, symbol, exchange, product, "
-    "quantity, status, attempts, broker_order_id, filled_quantity, last_error, due_at, created_at, updated_at"
-)
+def _insert_intents_sql(leg: str, *, claimed: bool) -> str:
+    """INSERT today's intents of one leg for the eligible strategies among %(ids)s.
 
-_CREATE_ENTRY = f"""
-WITH ins AS (
-    INSERT INTO {T_INTENT} ({_COLUMNS})
-    SELECT s.id, s.user_id, s.broker_account_id, %(day)s, 'ENTRY', 'BUY', %(reason)s, s.symbol, s.exchange,
-           s.product, s.quantity, 'NEW', 0, '', 0, '', %(due)s, now(), now()
-    FROM {T_STRATEGY} s
-    WHERE s.id = ANY(%(ids)s) AND s.status = 'RUNNING' AND s.deleted_at IS NULL
-    ON CONFLICT (strategy_id, trading_day, leg) DO NOTHING
-    RETURNING id
-), ev AS (
-    INSERT INTO {T_EVENT} (intent_id, at, kind, status, attempt, detail)
-    SELECT id, now(), 'CREATED', 'NEW', 0, %(detail)s FROM ins
-)
-SELECT id FROM ins
-"""  # noqa: S608 - table names come from model metadata, values are parameters
+    An ENTRY needs a running strategy. An EXIT needs a filled entry today (no position, no
+    sell) but not a running strategy: a stopped strategy still closes the position it holds.
+    With `claimed`, the rows are born claimed by %(token)s (SUBMITTING, first attempt)."""
+    columns = (
+        "strategy_id, user_id, broker_account_id, trading_day, leg, side, reason, symbol, exchange, product, "
+        "quantity, status, attempts, broker_order_id, filled_quantity, last_error, due_at, created_at, updated_at"
+    )
+    state = "'NEW', 0"
+    if claimed:
+        columns += ", claim_token, claimed_at, submitted_at"
+        state = "'SUBMITTING', 1"
+    tail = ", %(token)s, now(), now()" if claimed else ""
+    if leg == "ENTRY":
+        select = f"""
+        SELECT s.id, s.user_id, s.broker_account_id, %(day)s, 'ENTRY', 'BUY', %(reason)s, s.symbol, s.exchange,
+               s.product, s.quantity, {state}, '', 0, '', %(due)s, now(), now(){tail}
+        FROM {T_STRATEGY} s
+        WHERE s.id = ANY(%(ids)s) AND s.status = 'RUNNING' AND s.deleted_at IS NULL"""
+    else:
+        select = f"""
+        SELECT s.id, s.user_id, s.broker_account_id, %(day)s, 'EXIT', 'SELL', %(reason)s, e.symbol, e.exchange,
+               e.product, e.filled_quantity, {state}, '', 0, '', %(due)s, now(), now(){tail}
+        FROM {T_STRATEGY} s
+        JOIN {T_INTENT} e ON e.strategy_id = s.id AND e.trading_day = %(day)s AND e.leg = 'ENTRY'
+                         AND e.status = 'FILLED' AND e.filled_quantity > 0
+        WHERE s.id = ANY(%(ids)s)"""
+    return f"""INSERT INTO {T_INTENT} ({columns}) {select}
+        ON CONFLICT (strategy_id, trading_day, leg) DO NOTHING"""  # noqa: S608 - names from model metadata
 
-# An exit needs a filled entry today (no position, no sell); it does not need the strategy to
-# be running: a stopped strategy still closes the position it holds.
-_CREATE_EXIT = f"""
-WITH ins AS (
-    INSERT INTO {T_INTENT} ({_COLUMNS})
-    SELECT s.id, s.user_id, s.broker_account_id, %(day)s, 'EXIT', 'SELL', %(reason)s, e.symbol, e.exchange,
-           e.product, e.filled_quantity, 'NEW', 0, '', 0, '', %(due)s, now(), now()
-    FROM {T_STRATEGY} s
-    JOIN {T_INTENT} e ON e.strategy_id = s.id AND e.trading_day = %(day)s AND e.leg = 'ENTRY'
-                     AND e.status = 'FILLED' AND e.filled_quantity > 0
-    WHERE s.id = ANY(%(ids)s)
-    ON CONFLICT (strategy_id, trading_day, leg) DO NOTHING
-    RETURNING id
-), ev AS (
-    INSERT INTO {T_EVENT} (intent_id, at, kind, status, attempt, detail)
-    SELECT id, now(), 'CREATED', 'NEW', 0, %(detail)s FROM ins
-)
-SELECT id FROM ins
-"""  # noqa: S608
+
+def _create_sql(leg: str) -> str:
+    return f"""
+    WITH ins AS ({_insert_intents_sql(leg, claimed=False)} RETURNING id),
+    ev AS (
+        INSERT INTO {T_EVENT} (intent_id, at, kind, status, attempt, detail)
+        SELECT id, now(), 'CREATED', 'NEW', 0, %(detail)s FROM ins
+    )
+    SELECT id FROM ins
+    """  # noqa: S608
 
 
 def intents_create(
-    *, leg: str, strategy_ids: Sequence[int], trading_day: dt.date, reason: str, due_at: dt.datetime | None
+    *,
+    leg: str,
+    strategy_ids: Sequence[int],
+    trading_day: dt.date,
+    reason: str,
+    due_at: dt.datetime | None,
+    collect: bool = True,
 ) -> list[int]:
     """Write today's intents for the eligible strategies; returns the ids of every intent of
     that leg still waiting to be sent (new ones, and NEW ones a crashed delivery left behind)."""
     if not strategy_ids:
         return []
-    sql = _CREATE_ENTRY if leg == "ENTRY" else _CREATE_EXIT
+    sql = _create_sql(leg)
     params = {
         "ids": list(strategy_ids),
         "day": trading_day,
@@ -117,6 +142,8 @@ def intents_create(
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if not collect:
+            return []
         cursor.execute(
             f"SELECT id FROM {T_INTENT} WHERE strategy_id = ANY(%s) AND trading_day = %s AND leg = %s AND status = 'NEW'",  # noqa: S608
             [list(strategy_ids), trading_day, leg],
@@ -125,7 +152,6 @@ def intents_create(
 
 
 # --- claiming and sending -----------------------------------------------------------------------
-
 
 @dataclasses.dataclass(slots=True)
 class Claimed:
@@ -143,6 +169,10 @@ class Claimed:
     quantity: int
     attempts: int
     status: str
+    stop_loss: Decimal
+    broker: str
+    sealed_credentials: dict[str, str]
+    account_status: str
 
     @property
     def tag(self) -> str:
@@ -155,23 +185,33 @@ _CLAIM_FIELDS = (
 )
 
 
-def _claim(sql_where: str, params: dict[str, Any], *, to_status: str, bump_attempts: bool) -> tuple[uuid.UUID, list[Claimed]]:
-    token = uuid.uuid4()
+def _claim_sql(where: str, *, bump_attempts: bool) -> str:
+    """One statement: claim the rows, log the claim, and return what sending needs (the
+    strategy's stop-loss and the broker account), so a batch costs one round trip."""
     attempts = "attempts + 1" if bump_attempts else "attempts"
-    sql = f"""
+    cols = ", ".join(f"c.{c.strip()}" for c in _CLAIM_FIELDS.split(","))
+    return f"""
     WITH c AS (
-        UPDATE {T_INTENT} SET status = %(to)s, attempts = {attempts}, claim_token = %(token)s, claimed_at = now(),
-               submitted_at = COALESCE(submitted_at, now()), updated_at = now()
-        WHERE {sql_where}
+        UPDATE {T_INTENT} SET status = 'SUBMITTING', attempts = {attempts}, claim_token = %(token)s,
+               claimed_at = now(), submitted_at = COALESCE(submitted_at, now()), updated_at = now()
+        WHERE {where}
         RETURNING {_CLAIM_FIELDS}
     ), ev AS (
         INSERT INTO {T_EVENT} (intent_id, at, kind, status, attempt, detail)
-        SELECT id, now(), 'CLAIMED', %(to)s, attempts, %(detail)s FROM c
+        SELECT id, now(), 'CLAIMED', 'SUBMITTING', attempts, %(detail)s FROM c
     )
-    SELECT {_CLAIM_FIELDS} FROM c
-    """  # noqa: S608
+    SELECT {cols}, s.stop_loss, a.broker, a.credentials, a.status
+    FROM c JOIN {T_STRATEGY} s ON s.id = c.strategy_id JOIN {T_ACCOUNT} a ON a.id = c.broker_account_id
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+
+
+def _claim(sql_where: str, params: dict[str, Any], *, bump_attempts: bool) -> tuple[uuid.UUID, list[Claimed]]:
+    token = uuid.uuid4()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "to": to_status, "token": token, "detail": Jsonb({"claim": str(token)})})
+        cursor.execute(
+            _claim_sql(sql_where, bump_attempts=bump_attempts),
+            {**params, "token": token, "detail": Jsonb({"claim": str(token)})},
+        )
         rows = [Claimed(*row) for row in cursor.fetchall()]
     return token, rows
 
@@ -204,7 +244,8 @@ def _lookup(adapter: BrokerAdapter, intent: Claimed, cause: BrokerError | None, 
     except BrokerError as exc:
         return Outcome(intent, "unknown", error=exc, request=request)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the intent
-        return Outcome(intent, "unknown", error=BrokerError(f"lookup crashed: {type(exc).__name__}", kind=ErrorKind.UNKNOWN), request=request)
+        crash = BrokerError(f"lookup crashed: {type(exc).__name__}", kind=ErrorKind.UNKNOWN)
+        return Outcome(intent, "unknown", error=crash, request=request)
     if not found:
         return Outcome(intent, "absent", error=cause, request=request)
     live = [o for o in found if o.status is not OrderStatus.REJECTED] or found
@@ -213,7 +254,8 @@ def _lookup(adapter: BrokerAdapter, intent: Claimed, cause: BrokerError | None, 
 
 def _send(adapter: BrokerAdapter, intent: Claimed) -> Outcome:
     order = _request_for(intent)
-    request = {k: str(v) for k, v in dataclasses.asdict(order).items() if v is not None}
+    request = {"tag": order.tag, "symbol": order.symbol, "exchange": order.exchange, "side": order.side.value,
+               "quantity": order.quantity, "product": order.product, "order_type": order.order_type.value}
     try:
         return Outcome(intent, "accepted", result=adapter.submit(order), request=request)
     except BrokerError as exc:
@@ -226,42 +268,48 @@ def _send(adapter: BrokerAdapter, intent: Claimed) -> Outcome:
         return _lookup(adapter, intent, err, request)
 
 
-def _adapters(account_ids: Iterable[int]) -> dict[int, BrokerAdapter | BrokerAccount]:
-    """Adapters for usable accounts; the account row itself when it cannot trade now."""
-    out: dict[int, BrokerAdapter | BrokerAccount] = {}
-    for account in BrokerAccount.objects.filter(pk__in=set(account_ids)):
-        out[account.pk] = broker_adapter_for(account) if account.status == BrokerAccountStatus.ACTIVE else account
-    return out
+def _adapter_for(intent: Claimed) -> BrokerAdapter | str:
+    """The account's adapter, or why the account cannot trade now."""
+    if intent.account_status != BrokerAccountStatus.ACTIVE:
+        return "Broker account needs a fresh login."
+    sealed = intent.sealed_credentials
+    if isinstance(sealed, str):  # Django hands raw jsonb columns back as text
+        sealed = json.loads(sealed)
+    credentials = decrypt_mapping(sealed, user_id=intent.user_id, broker=intent.broker)
+    return build_adapter(broker=intent.broker, account_ref=str(intent.broker_account_id), credentials=credentials)
 
 
 def _run(claimed: list[Claimed], token: uuid.UUID, *, lookup_only: bool) -> None:
     if not claimed:
         return
-    adapters = _adapters(c.broker_account_id for c in claimed)
-    if not connection.in_atomic_block:
-        connection.close()  # free this thread's database connection while brokers answer
+    adapters: dict[int, BrokerAdapter | str] = {}
     futures = []
     outcomes: list[Outcome] = []
     for intent in claimed:
-        adapter = adapters.get(intent.broker_account_id)
-        if not isinstance(adapter, BrokerAdapter):
-            reason = "Broker account needs a fresh login." if adapter is not None else "Broker account is gone."
-            outcomes.append(Outcome(intent, "rejected", error=BrokerError(reason, kind=ErrorKind.TOKEN)))
+        if intent.broker_account_id not in adapters:
+            adapters[intent.broker_account_id] = _adapter_for(intent)
+        adapter = adapters[intent.broker_account_id]
+        if isinstance(adapter, str):
+            outcomes.append(Outcome(intent, "rejected", error=BrokerError(adapter, kind=ErrorKind.TOKEN)))
         elif lookup_only:
             futures.append(_io_pool().submit(_lookup, adapter, intent, None, None))
+        elif len(claimed) == 1:
+            outcomes.append(_send(adapter, intent))  # one order: no thread hop
         else:
             futures.append(_io_pool().submit(_send, adapter, intent))
     outcomes.extend(f.result() for f in futures)
     _record(outcomes, token)
 
 
+def _claim_new_sql_for_legs() -> str:
+    return "strategy_id = ANY(%(ids)s) AND trading_day = %(day)s AND leg = %(leg)s AND status = 'NEW'"
+
+
 def intents_execute(intent_ids: Sequence[int]) -> int:
     """Claim the NEW intents among `intent_ids` and send each once. Returns how many were sent."""
     if not intent_ids:
         return 0
-    token, claimed = _claim(
-        "id = ANY(%(ids)s) AND status = 'NEW'", {"ids": list(intent_ids)}, to_status="SUBMITTING", bump_attempts=True
-    )
+    token, claimed = _claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": list(intent_ids)}, bump_attempts=True)
     _run(claimed, token, lookup_only=False)
     return len(claimed)
 
@@ -272,7 +320,6 @@ def intents_resolve(intent_ids: Sequence[int], *, stale_before: dt.datetime) -> 
     token, claimed = _claim(
         "id = ANY(%(ids)s) AND ((status = 'UNKNOWN') OR (status = 'SUBMITTING' AND claimed_at < %(stale)s))",
         {"ids": list(intent_ids), "stale": stale_before},
-        to_status="SUBMITTING",
         bump_attempts=False,
     )
     _run(claimed, token, lookup_only=True)
@@ -288,139 +335,129 @@ _BROKER_TO_INTENT = {
     OrderStatus.CANCELLED: IntentStatus.CANCELLED,
 }
 
+# One statement writes every outcome of a batch and its event rows. A row whose claim was taken
+# over meanwhile (the sweeper judged it stale) is neither updated nor logged as a result here.
+_RECORD = f"""
+WITH d AS (
+    SELECT * FROM jsonb_to_recordset(%(rows)s) AS d(
+        id bigint, status text, order_id text, filled int, price numeric, accepted timestamptz,
+        filled_at timestamptz, error text, attempt int, kind text, detail jsonb)
+), upd AS (
+    UPDATE {T_INTENT} i SET status = d.status, broker_order_id = d.order_id, filled_quantity = d.filled,
+        average_price = d.price, accepted_at = COALESCE(i.accepted_at, d.accepted),
+        filled_at = COALESCE(i.filled_at, d.filled_at), last_error = d.error, updated_at = now(),
+        claim_token = CASE WHEN d.status = 'NEW' THEN NULL ELSE i.claim_token END
+    FROM d
+    WHERE i.id = d.id AND i.claim_token = %(token)s AND i.status = 'SUBMITTING'
+    RETURNING i.id
+), ev AS (
+    INSERT INTO {T_EVENT} (intent_id, at, kind, status, attempt, detail)
+    SELECT d.id, now(), d.kind, d.status, d.attempt, d.detail FROM d JOIN upd ON upd.id = d.id
+)
+SELECT id FROM upd
+"""  # noqa: S608
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
 
 def _raw(result: OrderResult | None) -> Any:
     if result is None:
         return None
-    return {k: (str(v) if not isinstance(v, int | str | None) else v) for k, v in dict(result.raw).items()}
+    return {k: (v if isinstance(v, int | str | None) else str(v)) for k, v in dict(result.raw).items()}
 
 
 def _record(outcomes: list[Outcome], token: uuid.UUID) -> None:
     now = timezone.now()
-    updates: list[dict[str, Any]] = []
-    events: list[OrderEvent] = []
+    rows: list[dict[str, Any]] = []
     retry: list[Claimed] = []
     failed_strategies: dict[int, str] = {}
     token_accounts: set[int] = set()
     for o in outcomes:
         i = o.intent
-        row: dict[str, Any] = {"id": i.id, "token": token, "now": now, "error": "", "order_id": "", "filled": 0,
-                               "price": None, "accepted": None, "filled_at": None}
-        if o.error is not None:
-            row["error"] = scrub(f"{o.error.kind.value}: {o.error.message}")[:500]
+        error = scrub(f"{o.error.kind.value}: {o.error.message}")[:500] if o.error is not None else ""
+        row: dict[str, Any] = {"id": i.id, "order_id": "", "filled": 0, "price": None, "accepted": None,
+                               "filled_at": None, "attempt": i.attempts, "kind": "RESULT"}
         if o.kind == "accepted" and o.result is not None:
             r = o.result
-            row["status"] = _BROKER_TO_INTENT[r.status]
-            row["order_id"] = r.broker_order_id
-            row["filled"] = r.filled_quantity
-            row["price"] = r.average_price
-            row["accepted"] = r.placed_at or now
-            row["filled_at"] = (r.placed_at or now) if r.status is OrderStatus.FILLED else None
+            row.update(status=_BROKER_TO_INTENT[r.status], order_id=r.broker_order_id, filled=r.filled_quantity,
+                       price=str(r.average_price) if r.average_price is not None else None,
+                       accepted=_iso(r.placed_at or now))
+            if r.status is OrderStatus.FILLED:
+                row["filled_at"] = row["accepted"]
             if r.status is OrderStatus.REJECTED:
-                row["error"] = scrub(r.message)[:500]
+                error = scrub(r.message)[:500]
         elif o.kind == "rejected":
-            row["status"] = IntentStatus.REJECTED if o.error and o.error.kind != ErrorKind.TOKEN else IntentStatus.FAILED
-            if o.error is not None and o.error.kind == ErrorKind.TOKEN:
+            is_token = o.error is not None and o.error.kind == ErrorKind.TOKEN
+            row["status"] = IntentStatus.FAILED if is_token else IntentStatus.REJECTED
+            if is_token:
                 token_accounts.add(i.broker_account_id)
                 failed_strategies[i.strategy_id] = "Broker login expired: re-login needed."
             elif i.leg == "EXIT":
-                failed_strategies[i.strategy_id] = f"Exit order rejected ({row['error']}); the position is still open."
+                failed_strategies[i.strategy_id] = f"Exit order rejected ({error}); the position is still open."
         elif o.kind == "absent":
+            row["kind"] = "ABSENT"
             if i.attempts < settings.ORDER_MAX_ATTEMPTS:
                 row["status"] = IntentStatus.NEW
                 retry.append(i)
             else:
                 row["status"] = IntentStatus.FAILED
-                row["error"] = f"gave up after {i.attempts} attempts: {row['error']}"[:500]
+                error = f"gave up after {i.attempts} attempts: {error}"[:500]
                 failed_strategies[i.strategy_id] = f"Order {i.tag} failed after {i.attempts} attempts."
         else:
             row["status"] = IntentStatus.UNKNOWN
-        updates.append(row)
-        events.append(
-            OrderEvent(
-                intent_id=i.id,
-                at=now,
-                kind="RESULT" if o.kind != "absent" else "ABSENT",
-                status=row["status"],
-                attempt=i.attempts,
-                detail={
-                    "outcome": o.kind,
-                    "request": o.request,
-                    "response": _raw(o.result),
-                    "error": row["error"] or None,
-                    "found_at_broker": o.found_at_broker,
-                },
-            )
-        )
+        row["error"] = error
+        row["detail"] = {"outcome": o.kind, "request": o.request, "response": _raw(o.result),
+                         "error": error or None, "found_at_broker": o.found_at_broker}
+        rows.append(row)
         if o.found_at_broker > 1:
             log.error("broker holds %s orders for one tag", o.found_at_broker, extra={"intent_id": i.id})
 
-    sql = f"""
-    UPDATE {T_INTENT} SET status = %(status)s, broker_order_id = %(order_id)s, filled_quantity = %(filled)s,
-        average_price = %(price)s, accepted_at = COALESCE(accepted_at, %(accepted)s),
-        filled_at = COALESCE(filled_at, %(filled_at)s), last_error = %(error)s, updated_at = %(now)s,
-        claim_token = CASE WHEN %(status)s IN ('NEW') THEN NULL ELSE claim_token END
-    WHERE id = %(id)s AND claim_token = %(token)s AND status = 'SUBMITTING'
-    """  # noqa: S608
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.executemany(sql, updates)
-        OrderEvent.objects.bulk_create(events)
+            cursor.execute(_RECORD, {"rows": Jsonb(rows), "token": token})
+            written = {row[0] for row in cursor.fetchall()}
+        failed_strategies = {sid: why for sid, why in failed_strategies.items()
+                             if any(o.intent.strategy_id == sid and o.intent.id in written for o in outcomes)}
         for sid, reason in failed_strategies.items():
             Strategy.objects.filter(pk=sid).update(status=StrategyStatus.ERROR, status_reason=reason[:300], updated_at=now)
         if token_accounts:
             BrokerAccount.objects.filter(pk__in=token_accounts).update(
                 status=BrokerAccountStatus.NEEDS_LOGIN, status_reason="Broker session expired: log in again."
             )
-        transaction.on_commit(lambda: _after_record([o.intent.id for o in outcomes], failed_strategies))
-    if retry:
-        dispatch(retry_ids := [i.id for i in retry], queue_for(retry[0].reason))
+        changes = [_runtime_change(o.intent, row) for o, row in zip(outcomes, rows, strict=True) if o.intent.id in written]
+        transaction.on_commit(lambda: _after_record(changes, failed_strategies))
+    retry_ids = [i.id for i in retry if i.id in written]
+    if retry_ids:
         log.warning("orders confirmed absent at broker; sending again", extra={"intent_ids": retry_ids})
+        dispatch(retry_ids, queue_for(retry[0].reason))
 
 
-def _after_record(intent_ids: list[int], failed_strategies: dict[int, str]) -> None:
-    runtime_publish_intents(intent_ids)
+def _runtime_change(intent: Claimed, row: dict[str, Any]) -> dict[str, Any]:
+    status = str(row["status"])
+    # The entry precedes any exit and an exit needs a filled entry, so one leg's status is enough.
+    position = position_of(status, None) if intent.leg == "ENTRY" else position_of("FILLED", status)
+    return {
+        "strategy_id": intent.strategy_id,
+        "user_id": intent.user_id,
+        "symbol": intent.symbol,
+        "stop_loss": intent.stop_loss,
+        "position": position,
+        "order": {
+            "id": intent.id, "tag": intent.tag, "side": intent.side, "leg": intent.leg, "reason": intent.reason,
+            "status": status, "quantity": intent.quantity, "trading_day": intent.trading_day, "price": row["price"],
+        },
+    }
+
+
+def _after_record(changes: list[dict[str, Any]], failed_strategies: dict[int, str]) -> None:
+    runtime_apply_orders(changes)
     if failed_strategies:
         from apps.strategies.runtime import runtime_sync_strategy
 
         for strategy in Strategy.objects.filter(pk__in=failed_strategies):
             runtime_sync_strategy(strategy)
-
-
-def runtime_publish_intents(intent_ids: Sequence[int]) -> None:
-    """Push the new state of these intents (and their strategies' positions) to Redis."""
-    if not intent_ids:
-        return
-    rows = list(
-        OrderIntent.objects.filter(pk__in=intent_ids).values(
-            "id", "strategy_id", "user_id", "trading_day", "leg", "side", "reason", "status", "quantity",
-            "average_price", "symbol", "strategy__stop_loss",
-        )
-    )
-    keys = {(r["strategy_id"], r["trading_day"]) for r in rows}
-    legs: dict[tuple[int, dt.date], dict[str, str]] = {}
-    for sid, day, leg, status in OrderIntent.objects.filter(
-        strategy_id__in={k[0] for k in keys}, trading_day__in={k[1] for k in keys}
-    ).values_list("strategy_id", "trading_day", "leg", "status"):
-        legs.setdefault((sid, day), {})[leg] = status
-    changes = []
-    for r in rows:
-        day_legs = legs.get((r["strategy_id"], r["trading_day"]), {})
-        changes.append(
-            {
-                "strategy_id": r["strategy_id"],
-                "user_id": r["user_id"],
-                "symbol": r["symbol"],
-                "stop_loss": r["strategy__stop_loss"],
-                "position": position_of(day_legs.get("ENTRY"), day_legs.get("EXIT")),
-                "order": {
-                    "id": r["id"], "tag": tag_for(r["id"]), "side": r["side"], "leg": r["leg"], "reason": r["reason"],
-                    "status": r["status"], "quantity": r["quantity"], "trading_day": r["trading_day"],
-                    "price": str(r["average_price"]) if r["average_price"] is not None else None,
-                },
-            }
-        )
-    runtime_apply_orders(changes)
 
 
 # --- dispatch ---------------------------------------------------------------------------------------
@@ -444,14 +481,63 @@ def dispatch(intent_ids: Sequence[int], queue: str) -> None:
     transaction.on_commit(send)
 
 
+def _fire_sql(leg: str) -> str:
+    """Create-and-claim in one statement: today's new intents are born claimed (SUBMITTING),
+    and NEW intents a crashed delivery left behind are claimed alongside. One round trip and
+    one commit stand between the due second and the broker call."""
+    fields = [c.strip() for c in _CLAIM_FIELDS.split(",")]
+    return f"""
+    WITH ins AS ({_insert_intents_sql(leg, claimed=True)} RETURNING {_CLAIM_FIELDS}
+    ), old AS (
+        UPDATE {T_INTENT} SET status = 'SUBMITTING', attempts = attempts + 1, claim_token = %(token)s,
+               claimed_at = now(), submitted_at = COALESCE(submitted_at, now()), updated_at = now()
+        WHERE strategy_id = ANY(%(ids)s) AND trading_day = %(day)s AND leg = '{leg}' AND status = 'NEW'
+        RETURNING {_CLAIM_FIELDS}
+    ), c AS (
+        SELECT * FROM ins UNION ALL SELECT * FROM old
+    ), ev AS (
+        INSERT INTO {T_EVENT} (intent_id, at, kind, status, attempt, detail)
+        SELECT id, now(), 'CREATED', 'NEW', 0, %(detail)s FROM ins
+        UNION ALL
+        SELECT id, now(), 'CLAIMED', 'SUBMITTING', attempts, %(detail)s FROM c
+    )
+    SELECT {", ".join("c." + f for f in fields)}, s.stop_loss, a.broker, a.credentials, a.status
+    FROM c JOIN {T_STRATEGY} s ON s.id = c.strategy_id JOIN {T_ACCOUNT} a ON a.id = c.broker_account_id
+    """  # noqa: S608
+
+
+_FIRE_SQL: dict[str, str] = {}
+
+
 def legs_fire(*, leg: str, strategy_ids: Sequence[int], due_at: dt.datetime, reason: str = Reason.SCHEDULED) -> int:
-    """The schedule's moment has come for these strategies: write and send their orders now."""
+    """The schedule's moment has come for these strategies: write, claim and send their orders
+    now, with one statement and one commit before the broker is called."""
     from apps.strategies.calendar import trading_day_of
 
-    ids = intents_create(
-        leg=leg, strategy_ids=strategy_ids, trading_day=trading_day_of(due_at), reason=reason, due_at=due_at
+    if not strategy_ids:
+        return 0
+    started = time.time()
+    sql = _FIRE_SQL.get(leg) or _FIRE_SQL.setdefault(leg, _fire_sql(leg))
+    token = uuid.uuid4()
+    params = {
+        "ids": list(strategy_ids),
+        "day": trading_day_of(due_at),
+        "reason": reason,
+        "due": due_at,
+        "token": token,
+        "detail": Jsonb({"due_at": due_at.isoformat(), "claim": str(token)}),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = [Claimed(*row) for row in cursor.fetchall()]
+    claimed_at = time.time()
+    _run(claimed, token, lookup_only=False)
+    log.info(
+        "fired %d %s legs: started %.1f ms after due, claimed in %.1f ms, done in %.1f ms",
+        len(claimed), leg, (started - due_at.timestamp()) * 1000, (claimed_at - started) * 1000,
+        (time.time() - started) * 1000,
     )
-    return intents_execute(ids)
+    return len(claimed)
 
 
 def stop_loss_exit(*, strategy_id: int, price: Decimal | None = None, at: dt.datetime | None = None) -> list[int]:

@@ -6,7 +6,7 @@ Keys (REDIS_URL database):
   symbol:{SYMBOL}:strategies set   running strategies on that symbol
   sl:{SYMBOL}                zset  strategies holding a LONG position, scored by stop-loss
   price:{SYMBOL}             str   last traded price (written by the market feed)
-  strategy:{id}:updates, user:{id}:updates, updates:all   pub/sub channels of live events
+  strategy:{id}:updates, user:{id}:updates   pub/sub channels of live events
 PostgreSQL stays the source of truth: `manage.py rebuild_runtime` rewrites all of it.
 """
 
@@ -91,8 +91,9 @@ def _write_strategy(pipe: Any, strategy: Any, position: str | None, old_symbol: 
         _write_position(pipe, strategy.pk, strategy.symbol, strategy.stop_loss, position)
 
 
-def _write_position(pipe: Any, strategy_id: int, symbol: str, stop_loss: Any, position: str) -> None:
-    pipe.hset(runtime_key(strategy_id), mapping={"position": position, "updated_at": timezone.now().isoformat()})
+def _write_position(pipe: Any, strategy_id: int, symbol: str, stop_loss: Any, position: str, **extra: str) -> None:
+    fields = {"position": position, "updated_at": timezone.now().isoformat(), **extra}
+    pipe.hset(runtime_key(strategy_id), mapping=fields)
     # Only a LONG position can be stopped out: the index holds exactly those.
     if position == LONG:
         pipe.zadd(stop_index_key(symbol), {str(strategy_id): float(stop_loss)})
@@ -101,11 +102,11 @@ def _write_position(pipe: Any, strategy_id: int, symbol: str, stop_loss: Any, po
 
 
 def publish(pipe: Any, *, strategy_id: int | None, user_id: int, event: dict[str, Any]) -> None:
+    """Live events: per strategy, and per user (admin streams subscribe to `user:*:updates`)."""
     payload = json.dumps(event, default=str)
     if strategy_id is not None:
         pipe.publish(f"strategy:{strategy_id}:updates", payload)
     pipe.publish(f"user:{user_id}:updates", payload)
-    pipe.publish("updates:all", payload)
 
 
 def runtime_sync_strategy(strategy: Any, *, position: str | None = None, old_symbol: str | None = None) -> None:
@@ -135,15 +136,16 @@ def runtime_apply_orders(changes: Iterable[dict[str, Any]]) -> None:
     n = 0
     for change in changes:
         sid = change["strategy_id"]
-        _write_position(pipe, sid, change["symbol"], change["stop_loss"], change["position"])
         order = change["order"]
-        pipe.hset(
-            runtime_key(sid),
-            mapping={
-                "last_action": f"{order['side']} {order['status']}",
-                "last_order_id": str(order["id"]),
-                "trading_day": str(order["trading_day"]),
-            },
+        _write_position(
+            pipe,
+            sid,
+            change["symbol"],
+            change["stop_loss"],
+            change["position"],
+            last_action=f"{order['side']} {order['status']}",
+            last_order_id=str(order["id"]),
+            trading_day=str(order["trading_day"]),
         )
         publish(pipe, strategy_id=sid, user_id=change["user_id"], event={"type": "order", "strategy_id": sid, **order})
         n += 1

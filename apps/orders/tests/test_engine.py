@@ -148,7 +148,7 @@ def test_sweeper_resolves_a_claim_abandoned_after_the_send(running_strategy: Any
 
     s = running_strategy()
     ids = engine.intents_create(leg="ENTRY", strategy_ids=[s.pk], trading_day=timezone.localdate(), reason="SCHEDULED", due_at=None)
-    _, claimed = engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, to_status="SUBMITTING", bump_attempts=True)
+    _, claimed = engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)
     broker_adapter_for(paper_account).submit(engine._request_for(claimed[0]))  # ...and the worker dies here
     OrderIntent.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - dt.timedelta(minutes=5))
 
@@ -161,7 +161,7 @@ def test_sweeper_resolves_a_claim_abandoned_after_the_send(running_strategy: Any
 def test_sweeper_resends_a_claim_abandoned_before_the_send(running_strategy: Any, broker_orders: Any) -> None:
     s = running_strategy()
     ids = engine.intents_create(leg="ENTRY", strategy_ids=[s.pk], trading_day=timezone.localdate(), reason="SCHEDULED", due_at=None)
-    engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, to_status="SUBMITTING", bump_attempts=True)
+    engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)
     OrderIntent.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - dt.timedelta(minutes=5))
     # A live claim is left alone.
     assert engine.intents_sweep(now=timezone.now() - dt.timedelta(minutes=10))["resolved"] == 0

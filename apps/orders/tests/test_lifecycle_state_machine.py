@@ -62,13 +62,13 @@ class IntentLifecycle(RuleBasedStateMachine):
     @rule(index=st.integers(0, 2), leg=LEGS)
     def crash_after_claim(self, index: int, leg: str) -> None:
         ids = self._create(index, leg)
-        engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, to_status="SUBMITTING", bump_attempts=True)
+        engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)
 
     @rule(index=st.integers(0, 2), leg=LEGS)
     def crash_after_send(self, index: int, leg: str) -> None:
         ids = self._create(index, leg)
         _, claimed = engine._claim(
-            "id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, to_status="SUBMITTING", bump_attempts=True
+            "id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True
         )
         for intent in claimed:
             try:
