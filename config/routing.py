@@ -1,3 +1,9 @@
-"""WebSocket routes (live updates arrive with the market-data work)."""
+"""WebSocket routes of the web process."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from apps.marketdata.consumers import LiveUpdatesConsumer
+
+websocket_urlpatterns = [
+    path("ws/updates", LiveUpdatesConsumer.as_asgi()),
+]

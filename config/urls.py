@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.apis import MeApi
 from apps.core import views as core_views
+from apps.marketdata.views import sse_updates
 
 api = [
     path("auth/", include("apps.accounts.urls")),
     path("me", MeApi.as_view(), name="auth-me"),
     path("broker/", include("apps.broker_accounts.urls")),
     path("strategy/", include("apps.strategies.urls")),
+    path("stream/sse", sse_updates, name="stream-sse"),
     path("admin/", include("apps.accounts.admin_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -43,6 +43,8 @@ POLICY: dict[str, frozenset[str]] = {
     "strategy-status": TRADERS,
     "strategy-detail": TRADERS,
     "strategy-orders": TRADERS,
+    # live updates (the view authenticates itself: EventSource cannot send headers)
+    "stream-sse": SIGNED_IN,
     # administration
     "admin-users": ADMINS,
     "admin-user-detail": ADMINS,

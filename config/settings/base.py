@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "apps.strategies",
     "apps.orders",
     "apps.scheduling",
+    "apps.marketdata",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,14 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "orders-sweep": {"task": "orders.sweep", "schedule": SWEEP_INTERVAL_SECONDS, "options": {"expires": 30}},
 }
+
+# --- Market data -------------------------------------------------------------------------------
+# The feed process sends tick batches to the listener's WebSocket; the token keeps others out.
+LISTENER_HOST = env("LISTENER_HOST", default="127.0.0.1")
+LISTENER_PORT = env.int("LISTENER_PORT", default=8001)
+FEED_TOKEN = env("FEED_TOKEN", default="")
+MARKET_FEED = env("MARKET_FEED", default="simulator")  # simulator | zerodha
+SIM_TICKS_PER_SECOND = env.int("SIM_TICKS_PER_SECOND", default=200)
 
 # --- Channels ---------------------------------------------------------------------------------
 CHANNEL_LAYERS = {

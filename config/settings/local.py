@@ -18,3 +18,8 @@ if not CREDENTIAL_KEYS:  # noqa: F405
     from apps.core.localkeys import local_credential_keys
 
     CREDENTIAL_KEYS = local_credential_keys(BASE_DIR / ".data" / "credential_keys")
+
+if not FEED_TOKEN:  # noqa: F405
+    from apps.core.localkeys import local_secret
+
+    FEED_TOKEN = local_secret(BASE_DIR / ".data" / "feed_token", nbytes=24)

@@ -9,6 +9,7 @@ CREDENTIAL_KEYS = env(
     "CREDENTIAL_KEYS",
     default="t2:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=,t1:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
 )
+FEED_TOKEN = env("FEED_TOKEN", default="test-feed-token")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOG_FORMAT = "text"
 LOGGING["handlers"]["console"]["formatter"] = "text"  # noqa: F405
