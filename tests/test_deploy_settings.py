@@ -19,6 +19,7 @@ def test_check_deploy_with_production_settings_is_clean() -> None:
         SECRET_KEY=secrets.token_urlsafe(50),
         CREDENTIAL_KEYS="p1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="algo.example.in",
+        FEED_TOKEN=secrets.token_urlsafe(24),
     )
     env.pop("DEBUG", None)
     proc = subprocess.run(

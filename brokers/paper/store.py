@@ -87,13 +87,18 @@ class Connection:
     def __init__(self, url: str) -> None:
         # No automatic retries: re-sending the record script after a timeout could place the
         # order twice, which is exactly the ambiguity callers must resolve by tag instead.
-        self.client: redis.Redis = redis.Redis.from_url(
+        # A blocking pool: hundreds of order threads share a few dozen connections and wait
+        # their turn (each command takes well under a millisecond) instead of failing.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=64,
+            timeout=10,
             decode_responses=True,
             socket_connect_timeout=2,
             socket_timeout=5,
             retry=Retry(NoBackoff(), 0),
         )
+        self.client: redis.Redis = redis.Redis(connection_pool=pool)
         self.record = self.client.register_script(_RECORD_LUA)
         self.cancel = self.client.register_script(_CANCEL_LUA)
         self.uncount_tags = self.client.register_script(_UNCOUNT_TAGS_LUA)

@@ -8,7 +8,9 @@ writes, and tests must never set the global `paper:faults` hash.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -20,6 +22,47 @@ from brokers.paper import paper_reset
 from brokers.paper.store import get_client, price_key
 
 TEST_REDIS_URL = os.environ.get("BROKERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple):
+        return True  # unix sockets
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost would need DNS: not allowed either
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Broker tests talk to local simulators only: a connection anywhere else fails the test
+    instead of reaching a real broker (an adapter built without api_root would)."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guard(address: object) -> None:
+        if not _is_loopback(address):
+            raise AssertionError(f"broker test tried to connect to {address!r}; set api_root to a simulator")
+
+    def connect(self: socket.socket, address: object) -> None:
+        guard(address)
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        guard(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host is not None:
+            guard((host.decode() if isinstance(host, bytes) else host, 0))
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 def new_account_ref() -> str:
