@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from brokers.angelone import AngelOneBroker
 from brokers.base import BrokerAdapter
+from brokers.dhan import DhanBroker
+from brokers.fyers import FyersBroker
 from brokers.paper import PaperBroker
+from brokers.zerodha import ZerodhaBroker
 
 ADAPTERS: dict[str, type[BrokerAdapter]] = {
-    PaperBroker.name: PaperBroker,
+    cls.name: cls for cls in (PaperBroker, ZerodhaBroker, DhanBroker, FyersBroker, AngelOneBroker)
 }
 
 # Every broker the product plans to support, for forms and the API; adapters land over time.
 BROKER_CHOICES: list[tuple[str, str]] = [
     ("paper", PaperBroker.display_name),
-    ("zerodha", "Zerodha (Kite Connect)"),
-    ("dhan", "Dhan"),
-    ("fyers", "Fyers"),
-    ("angelone", "Angel One"),
+    ("zerodha", ZerodhaBroker.display_name),
+    ("dhan", DhanBroker.display_name),
+    ("fyers", FyersBroker.display_name),
+    ("angelone", AngelOneBroker.display_name),
 ]
 
 

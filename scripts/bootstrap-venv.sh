@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv (if missing or broken) and install requirements/dev.txt into it,
-# then drop the stamp file given as $1 so the Makefile skips all of this until
-# a requirements file changes.
+# Create .venv (if missing or broken) and install requirements/dev.txt, then
+# requirements/nodeps.txt without dependencies, into it; then drop the stamp
+# file given as $1 so the Makefile skips all of this until a requirements file
+# changes.
 #
 #   scripts/bootstrap-venv.sh .venv/.installed-<hash>
 set -euo pipefail
@@ -60,6 +61,10 @@ fi
 
 log "installing requirements/dev.txt"
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements/dev.txt
+# Packages whose own pins conflict with ours (kiteconnect pins an old autobahn): installed
+# without their declared dependencies, which base.txt lists instead.
+log "installing requirements/nodeps.txt (--no-deps)"
+"$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -r requirements/nodeps.txt
 
 rm -f "$VENV"/.installed-*
 touch "$STAMP"

@@ -101,8 +101,13 @@ def default_specs() -> dict[str, ProcessSpec]:
     return {
         "web": ProcessSpec(
             "web",
-            ["uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", "{port}", "--no-access-log"],
+            ["uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", "{port}", "--no-access-log", "--log-level", "warning"],
             http_ready("/readyz"),
+        ),
+        "listener": ProcessSpec(
+            "listener",
+            ["uvicorn", "config.listener_asgi:application", "--host", "127.0.0.1", "--port", "{port}", "--no-access-log", "--log-level", "warning"],
+            http_ready("/healthz"),
         ),
         "worker-orders": ProcessSpec("worker-orders", _celery_worker("orders", 16), CELERY_WORKER_READY),
         "worker-stoploss": ProcessSpec("worker-stoploss", _celery_worker("stoploss", 8), CELERY_WORKER_READY),

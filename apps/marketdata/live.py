@@ -8,7 +8,9 @@ Both the WebSocket consumer and the SSE view read through `subscribe()`.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +18,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 PRICES_CHANNEL = "prices"
+SYMBOLS_TTL = 2.0  # seconds before a stream re-reads which symbols its user trades
 
 
 def user_channels(user: Any) -> tuple[list[str], list[str]]:
@@ -42,20 +45,37 @@ async def user_symbols(user: Any) -> set[str] | None:
 
 
 async def subscribe(user: Any, *, heartbeat: float = 15.0) -> AsyncIterator[dict[str, Any]]:
-    """Yield the user's live events as dicts; {"type": "heartbeat"} when idle."""
+    """Yield the user's live events as dicts; {"type": "heartbeat"} when idle.
+
+    A reader task drains the subscription into a queue (no read timeouts on the Redis socket:
+    redis-py reports those as errors); the heartbeat comes from waiting on the queue."""
     client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
     pubsub = client.pubsub()
     channels, patterns = user_channels(user)
     symbols = await user_symbols(user)
+    symbols_at = time.monotonic()
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+
+    async def read() -> None:
+        async for message in pubsub.listen():
+            if message.get("type") in ("message", "pmessage"):
+                if queue.full():
+                    queue.get_nowait()  # a slow client loses the oldest, never blocks the reader
+                queue.put_nowait(message)
+
+    if channels:
+        await pubsub.subscribe(*channels)
+    if patterns:
+        await pubsub.psubscribe(*patterns)
+    reader = asyncio.create_task(read())
     try:
-        if channels:
-            await pubsub.subscribe(*channels)
-        if patterns:
-            await pubsub.psubscribe(*patterns)
         yield {"type": "hello", "user": user.pk}
         while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=heartbeat)
-            if message is None:
+            try:
+                message = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+            except TimeoutError:
+                if reader.done():
+                    reader.result()  # surface why the subscription ended
                 yield {"type": "heartbeat"}
                 continue
             try:
@@ -64,6 +84,8 @@ async def subscribe(user: Any, *, heartbeat: float = 15.0) -> AsyncIterator[dict
                 continue
             if message["channel"] == PRICES_CHANNEL:
                 prices = event.get("prices", {})
+                if symbols is not None and time.monotonic() - symbols_at > SYMBOLS_TTL:
+                    symbols, symbols_at = await user_symbols(user), time.monotonic()  # follows new strategies
                 if symbols is not None:
                     prices = {s: p for s, p in prices.items() if s in symbols}
                     if not prices:
@@ -72,5 +94,6 @@ async def subscribe(user: Any, *, heartbeat: float = 15.0) -> AsyncIterator[dict
             else:
                 yield event
     finally:
+        reader.cancel()
         await pubsub.aclose()
         await client.aclose()

@@ -31,3 +31,11 @@ def execute_intents(intent_ids: list[int]) -> int:
 @shared_task(name="orders.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     return engine.intents_sweep()
+
+
+@shared_task(name="orders.stop_loss", ignore_result=True)
+def stop_loss(strategy_id: int, price: str, tick_at: float) -> int:
+    """A tick reached the stop: exit now (the stop-loss queue has its own worker). The day's
+    one EXIT leg means the scheduled sell later finds nothing to do, and a repeat is a no-op."""
+    due_at = dt.datetime.fromtimestamp(tick_at, tz=dt.UTC)
+    return engine.legs_fire(leg="EXIT", strategy_ids=[strategy_id], due_at=due_at, reason="STOP_LOSS")

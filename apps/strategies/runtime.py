@@ -5,6 +5,7 @@ Keys (REDIS_URL database):
   runtime:{id}               hash  today's position, last action, last order
   symbol:{SYMBOL}:strategies set   running strategies on that symbol
   sl:{SYMBOL}                zset  strategies holding a LONG position, scored by stop-loss
+  sl:changes                 pub/sub  every change of those sets, for the tick listeners
   price:{SYMBOL}             str   last traded price (written by the market feed)
   strategy:{id}:updates, user:{id}:updates   pub/sub channels of live events
 PostgreSQL stays the source of truth: `manage.py rebuild_runtime` rewrites all of it.
@@ -22,6 +23,7 @@ from django.utils import timezone
 from apps.core.redis import get_redis
 
 FLAT, ENTERING, LONG, EXITING, CLOSED = "FLAT", "ENTERING", "LONG", "EXITING", "CLOSED"
+STOP_CHANGES = "sl:changes"  # pub/sub: {"id", "symbol", "stop" | null}, or {"resync": true}
 _IN_FLIGHT = {"NEW", "SUBMITTING", "UNKNOWN", "OPEN"}
 _DEAD = {"REJECTED", "FAILED", "CANCELLED"}
 
@@ -83,6 +85,7 @@ def _write_strategy(pipe: Any, strategy: Any, position: str | None, old_symbol: 
     if old_symbol and old_symbol != strategy.symbol:
         pipe.srem(symbol_key(old_symbol), sid)
         pipe.zrem(stop_index_key(old_symbol), sid)
+        pipe.publish(STOP_CHANGES, json.dumps({"id": sid, "symbol": old_symbol, "stop": None}))
     if strategy.status == "RUNNING" and strategy.deleted_at is None:
         pipe.sadd(symbol_key(strategy.symbol), sid)
     else:
@@ -94,11 +97,14 @@ def _write_strategy(pipe: Any, strategy: Any, position: str | None, old_symbol: 
 def _write_position(pipe: Any, strategy_id: int, symbol: str, stop_loss: Any, position: str, **extra: str) -> None:
     fields = {"position": position, "updated_at": timezone.now().isoformat(), **extra}
     pipe.hset(runtime_key(strategy_id), mapping=fields)
-    # Only a LONG position can be stopped out: the index holds exactly those.
+    # Only a LONG position can be stopped out: the index holds exactly those. Listeners keep
+    # an in-memory copy and follow it through STOP_CHANGES.
     if position == LONG:
         pipe.zadd(stop_index_key(symbol), {str(strategy_id): float(stop_loss)})
+        pipe.publish(STOP_CHANGES, json.dumps({"id": strategy_id, "symbol": symbol, "stop": float(stop_loss)}))
     else:
         pipe.zrem(stop_index_key(symbol), strategy_id)
+        pipe.publish(STOP_CHANGES, json.dumps({"id": strategy_id, "symbol": symbol, "stop": None}))
 
 
 def publish(pipe: Any, *, strategy_id: int | None, user_id: int, event: dict[str, Any]) -> None:
@@ -126,6 +132,7 @@ def runtime_remove(strategy_id: int, symbol: str) -> None:
     pipe.delete(strategy_key(strategy_id), runtime_key(strategy_id))
     pipe.srem(symbol_key(symbol), strategy_id)
     pipe.zrem(stop_index_key(symbol), strategy_id)
+    pipe.publish(STOP_CHANGES, json.dumps({"id": strategy_id, "symbol": symbol, "stop": None}))
     pipe.execute()
 
 
@@ -190,5 +197,6 @@ def runtime_rebuild(*, today: dt.date) -> int:
         count += 1
         if count % 1000 == 0:
             pipe.execute()
+    pipe.publish(STOP_CHANGES, json.dumps({"resync": True}))
     pipe.execute()
     return count

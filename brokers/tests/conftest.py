@@ -14,6 +14,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -24,16 +25,18 @@ from brokers.paper.store import get_client, price_key
 TEST_REDIS_URL = os.environ.get("BROKERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _is_loopback(address: object) -> bool:
-    if not isinstance(address, tuple):
-        return True  # unix sockets
-    host = str(address[0])
-    if host == "localhost":
+# Hosts of the services the suite itself uses (Redis may live on another machine in some setups).
+_SERVICE_HOSTS = {host for url in (TEST_REDIS_URL, os.environ.get("REDIS_URL", "")) if (host := urlsplit(url).hostname)}
+_service_ips: set[str] = set()
+
+
+def _allowed(host: str) -> bool:
+    if host == "localhost" or host in _SERVICE_HOSTS or host in _service_ips:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return False  # a host name other than localhost would need DNS: not allowed either
+        return False  # any other host name would need DNS: not allowed either
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +47,7 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     real_getaddrinfo = socket.getaddrinfo
 
     def guard(address: object) -> None:
-        if not _is_loopback(address):
+        if isinstance(address, tuple) and not _allowed(str(address[0])):
             raise AssertionError(f"broker test tried to connect to {address!r}; set api_root to a simulator")
 
     def connect(self: socket.socket, address: object) -> None:
@@ -56,9 +59,13 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect_ex(self, address)
 
     def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
-        if host is not None:
-            guard((host.decode() if isinstance(host, bytes) else host, 0))
-        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None:
+            guard((name, 0))
+        result = real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+        if name in _SERVICE_HOSTS:
+            _service_ips.update(str(info[4][0]) for info in result)
+        return result
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)

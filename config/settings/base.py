@@ -70,8 +70,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/algotrade")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A psycopg connection pool per process: threads of a worker share warm connections, so no
+# order waits ~15 ms for a fresh PostgreSQL backend. DB_POOL_MAX=0 turns it off.
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)
+if DB_POOL_MAX:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 4, "max_size": DB_POOL_MAX, "timeout": 10}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -177,6 +184,7 @@ CELERY_TASK_ROUTES = {
     "orders.fire_leg": {"queue": "orders"},
     "orders.fire_legs": {"queue": "orders"},
     "orders.execute_intents": {"queue": "orders"},
+    "orders.stop_loss": {"queue": "stoploss"},
     "orders.sweep": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {

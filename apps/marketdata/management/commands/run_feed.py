@@ -1,0 +1,112 @@
+"""`python manage.py run_feed`: the feed process (Procfile `feed`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.marketdata.feed import FeedOptions, FeedStats, TickSource, build_simulator_source, listener_url, run_feed
+from brokers.paper.simulator import SimulatorDataError
+
+_TRUTHY = {"1", "true", "yes", "on"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Push market ticks to the tick listener over its WebSocket. MARKET_FEED=simulator runs the "
+        "market simulator; only symbols of running strategies tick unless --all-symbols."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--rate",
+            type=float,
+            default=None,
+            help="simulated ticks per second across all ticking symbols (default SIM_TICKS_PER_SECOND)",
+        )
+        parser.add_argument(
+            "--scenario",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="scripted prices, lines 'WHEN SYMBOL PRICE' (see scenarios/); repeatable",
+        )
+        parser.add_argument("--replay", metavar="CSV", help="replay ticks from a CSV file timestamp,symbol,price")
+        parser.add_argument("--replay-speed", type=float, default=1.0, help="replay speed factor (2 = twice as fast)")
+        parser.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable market")
+        parser.add_argument(
+            "--symbols-extra",
+            type=int,
+            default=0,
+            metavar="N",
+            help="add N synthetic symbols SYM0001.. to the universe",
+        )
+        parser.add_argument("--sigma", type=float, default=None, help="per-tick relative price move (std dev)")
+        parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
+        parser.add_argument("--batch-ms", type=float, default=20.0, help="milliseconds between batches (default 20)")
+        parser.add_argument(
+            "--all-symbols",
+            action="store_true",
+            default=os.environ.get("FEED_ALL_SYMBOLS", "").strip().lower() in _TRUTHY,
+            help="tick every symbol, not only those of running strategies (env FEED_ALL_SYMBOLS=1)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["batch_ms"] <= 0:
+            raise CommandError("--batch-ms must be positive")
+        source = self._build_source(options)
+        if not settings.FEED_TOKEN:
+            self.stderr.write("warning: FEED_TOKEN is empty; the listener will refuse the feed")
+        feed_options = FeedOptions(
+            url=listener_url(settings.LISTENER_HOST, settings.LISTENER_PORT, settings.FEED_TOKEN),
+            redis_url=settings.REDIS_URL,
+            batch_interval=options["batch_ms"] / 1000,
+            all_symbols=options["all_symbols"],
+            duration=options["duration"],
+        )
+        stats = asyncio.run(_run_until_signalled(source, feed_options))
+        self.stdout.write(
+            f"feed stopped: {stats.ticks_sent} ticks in {stats.batches_sent} frames, {stats.reconnects} reconnects"
+        )
+
+    def _build_source(self, options: dict[str, Any]) -> TickSource:
+        kind = settings.MARKET_FEED
+        if kind != "simulator":
+            # Broker bridges (zerodha first) plug in here as another TickSource.
+            raise CommandError(f"MARKET_FEED={kind!r} is not available yet; use MARKET_FEED=simulator")
+        explicit_rate = options["rate"] is not None
+        rate = options["rate"] if explicit_rate else float(settings.SIM_TICKS_PER_SECOND)
+        if rate < 0:
+            raise CommandError("--rate must be >= 0")
+        try:
+            return build_simulator_source(
+                rate=rate,
+                seed=options["seed"],
+                symbols_extra=options["symbols_extra"],
+                scenarios=options["scenario"],
+                replay=options["replay"],
+                replay_speed=options["replay_speed"],
+                # A replay means "exactly these ticks" unless a walk rate was asked for too.
+                walk=options["replay"] is None or explicit_rate,
+                sigma=options["sigma"],
+            )
+        except (OSError, SimulatorDataError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+
+
+async def _run_until_signalled(source: TickSource, options: FeedOptions) -> FeedStats:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await run_feed(source, options, stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
