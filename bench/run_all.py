@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["schedule_lateness.py"]
+BENCHES = ["schedule_lateness.py", "backtest_speed.py"]
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
