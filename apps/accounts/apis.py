@@ -127,6 +127,8 @@ class AdminUsersApi(APIView):
     class Filter(StrictSerializer):
         role = serializers.ChoiceField(choices=Role.choices, required=False)
         active = serializers.BooleanField(required=False, allow_null=True, default=None)
+        include_deleted = serializers.BooleanField(required=False, default=False)
+        email = serializers.CharField(max_length=254, required=False, help_text="Part of the email.")
 
     class Input(StrictSerializer):
         email = serializers.EmailField(max_length=254)
@@ -145,14 +147,33 @@ class AdminUsersApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**data.validated_data)
+        user = services.user_create(actor=request.user, ip=client_ip(request), **data.validated_data)
         return Response(AdminUserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
 class AdminUserDetailApi(APIView):
+    class Input(StrictSerializer):
+        email = serializers.EmailField(max_length=254, required=False)
+        role = serializers.ChoiceField(choices=Role.choices, required=False)
+        broker = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
     @extend_schema(responses={200: AdminUserOutput})
     def get(self, request: Request, user_id: int) -> Response:
         return Response(AdminUserOutput(selectors.user_get(user_id=user_id)).data)
+
+    @extend_schema(request=Input, responses={200: AdminUserOutput})
+    def patch(self, request: Request, user_id: int) -> Response:
+        user = selectors.user_get(user_id=user_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(actor=request.user, user=user, ip=client_ip(request), **data.validated_data)
+        return Response(AdminUserOutput(user).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, user_id: int) -> Response:
+        """Soft delete: deactivated, anonymised, strategies stopped; orders and audit kept."""
+        services.user_delete(actor=request.user, user=selectors.user_get(user_id=user_id), ip=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AdminUserSuspendApi(APIView):
@@ -163,12 +184,16 @@ class AdminUserSuspendApi(APIView):
     def post(self, request: Request, user_id: int) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_suspend(actor=request.user, user=selectors.user_get(user_id=user_id), **data.validated_data)
+        user = services.user_suspend(
+            actor=request.user, user=selectors.user_get(user_id=user_id), ip=client_ip(request), **data.validated_data
+        )
         return Response(AdminUserOutput(user).data)
 
 
 class AdminUserActivateApi(APIView):
     @extend_schema(request=None, responses={200: AdminUserOutput})
     def post(self, request: Request, user_id: int) -> Response:
-        user = services.user_activate(actor=request.user, user=selectors.user_get(user_id=user_id))
+        user = services.user_activate(
+            actor=request.user, user=selectors.user_get(user_id=user_id), ip=client_ip(request)
+        )
         return Response(AdminUserOutput(user).data)

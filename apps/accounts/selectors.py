@@ -7,8 +7,16 @@ from apps.core.errors import NotFound
 from .models import User
 
 
-def user_list(*, role: str | None = None, active: bool | None = None) -> QuerySet[User]:
+def user_list(
+    *, role: str | None = None, active: bool | None = None, include_deleted: bool = False, email: str | None = None
+) -> QuerySet[User]:
+    from .services import DELETED_EMAIL_DOMAIN
+
     qs = User.objects.order_by("id")
+    if not include_deleted:
+        qs = qs.exclude(email__endswith="@" + DELETED_EMAIL_DOMAIN)
+    if email:
+        qs = qs.filter(email__icontains=email.strip().lower())
     if role is not None:
         qs = qs.filter(role=role)
     if active is not None:

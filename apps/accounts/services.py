@@ -12,6 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from apps.core.errors import ApplicationError
+from brokers.registry import BROKER_CHOICES
 
 from .models import Role, User
 from .throttle import login_failed, login_locked_for, login_succeeded
@@ -46,10 +47,33 @@ def user_register(*, email: str, password: str) -> User:
         raise ApplicationError.field("email", "An account with this email already exists.", code="email_taken") from exc
 
 
-def user_create(*, email: str, password: str, role: str, broker: str = "") -> User:
-    """Admin-created account of any role (broker staff need their broker)."""
+# Deleted accounts keep their row (orders and the audit trail refer to them) under this address.
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
+
+
+def _audit(actor: User | None, action: str, user: User, detail: dict | None = None, ip: str = "") -> None:
+    from apps.operations.services import audit_record
+
+    audit_record(actor=actor, action=action, target_type="user", target_id=user.pk, detail=detail, ip=ip)
+
+
+def _check_broker(role: str, broker: str) -> None:
     if role == Role.BROKER and not broker:
         raise ApplicationError.field("broker", "Broker staff must belong to a broker.")
+    if role == Role.BROKER and broker not in dict(BROKER_CHOICES):
+        raise ApplicationError.field("broker", f"Unknown broker {broker!r}.")
+
+
+def _revoke_tokens(user: User) -> None:
+    for outstanding in OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True):
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+def user_create(
+    *, email: str, password: str, role: str, broker: str = "", actor: User | None = None, ip: str = ""
+) -> User:
+    """Admin-created account of any role (broker staff need their broker)."""
+    _check_broker(role, broker)
     email = email.strip().lower()
     try:
         validate_password(password, user=User(email=email))
@@ -57,13 +81,15 @@ def user_create(*, email: str, password: str, role: str, broker: str = "") -> Us
         raise ApplicationError("Password is too weak.", fields={"password": exc.messages}) from exc
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email=email,
                 password=password,
                 role=role,
                 broker=broker if role == Role.BROKER else "",
                 is_staff=role == Role.ADMIN,
             )
+            _audit(actor, "user.create", user, {"email": email, "role": role, "broker": user.broker}, ip)
+            return user
     except IntegrityError as exc:
         raise ApplicationError.field("email", "An account with this email already exists.", code="email_taken") from exc
 
@@ -122,17 +148,88 @@ def user_logout(*, refresh: str, access: str | None = None) -> None:
             pass  # an expired access token needs no revocation
 
 
-def user_suspend(*, actor: User, user: User, reason: str = "") -> User:
+def user_suspend(*, actor: User, user: User, reason: str = "", ip: str = "") -> User:
     if user.pk == actor.pk:
         raise ApplicationError("You cannot suspend yourself.", code="self_suspend")
-    User.objects.filter(pk=user.pk).update(is_active=False, suspended_at=timezone.now(), suspended_reason=reason[:200])
-    for outstanding in OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True):
-        BlacklistedToken.objects.get_or_create(token=outstanding)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(
+            is_active=False, suspended_at=timezone.now(), suspended_reason=reason[:200]
+        )
+        _revoke_tokens(user)
+        _audit(actor, "user.suspend", user, {"reason": reason}, ip)
     user.refresh_from_db()
     return user
 
 
-def user_activate(*, actor: User, user: User) -> User:
-    User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspended_reason="")
+def user_activate(*, actor: User, user: User, ip: str = "") -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspended_reason="")
+        _audit(actor, "user.activate", user, None, ip)
     user.refresh_from_db()
+    return user
+
+
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    email: str | None = None,
+    role: str | None = None,
+    broker: str | None = None,
+    ip: str = "",
+) -> User:
+    """Change an account's email, role or broker (admins). Tokens are revoked when the role
+    or broker changes, so no token issued for the old role outlives the change."""
+    changes: dict[str, object] = {}
+    if email is not None and email.strip().lower() != user.email:
+        changes["email"] = email.strip().lower()
+    new_role = role if role is not None else user.role
+    new_broker = broker if broker is not None else user.broker
+    if new_role != Role.BROKER:
+        new_broker = ""
+    _check_broker(new_role, new_broker)
+    if user.pk == actor.pk and new_role != Role.ADMIN:
+        raise ApplicationError.field("role", "You cannot take away your own admin role.", code="self_demote")
+    if new_role != user.role:
+        changes["role"] = new_role
+        changes["is_staff"] = new_role == Role.ADMIN
+    if new_broker != user.broker:
+        changes["broker"] = new_broker
+    if not changes:
+        return user
+    before = {k: getattr(user, k) for k in changes}
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(**changes)
+            if "role" in changes or "broker" in changes:
+                _revoke_tokens(user)
+            _audit(actor, "user.update", user, {"old": before, "new": changes}, ip)
+    except IntegrityError as exc:
+        raise ApplicationError.field("email", "An account with this email already exists.", code="email_taken") from exc
+    user.refresh_from_db()
+    return user
+
+
+def user_delete(*, actor: User, user: User, ip: str = "") -> User:
+    """Delete an account softly: its orders and audit entries must keep their foreign keys.
+    Strategies are stopped, sign-in is refused for good, tokens revoked, the email anonymised."""
+    from apps.strategies.models import Strategy, StrategyStatus
+    from apps.strategies.services import strategy_stop
+
+    if user.pk == actor.pk:
+        raise ApplicationError("You cannot delete yourself.", code="self_delete")
+    if user.email.endswith("@" + DELETED_EMAIL_DOMAIN):
+        return user
+    with transaction.atomic():
+        for strategy in Strategy.objects.filter(user=user, deleted_at__isnull=True, status=StrategyStatus.RUNNING):
+            strategy_stop(strategy=strategy, reason="Account deleted.")
+        old_email = user.email
+        user.email = f"user{user.pk}@{DELETED_EMAIL_DOMAIN}"
+        user.set_unusable_password()
+        user.is_active = False
+        user.suspended_at = timezone.now()
+        user.suspended_reason = "Deleted"
+        user.save(update_fields=["email", "password", "is_active", "suspended_at", "suspended_reason"])
+        _revoke_tokens(user)
+        _audit(actor, "user.delete", user, {"email": old_email}, ip)
     return user

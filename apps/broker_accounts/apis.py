@@ -77,6 +77,35 @@ class BrokerAccountDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class StatsOrdersOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    filled_quantity = serializers.IntegerField()
+    turnover = serializers.CharField()
+    success_rate = serializers.FloatField(allow_null=True)
+    reject_rate = serializers.FloatField(allow_null=True)
+
+
+class StatsHealthOutput(serializers.Serializer):
+    orders_last_hour = serializers.IntegerField()
+    unknown_or_failed_share = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(choices=["idle", "ok", "degraded"])
+
+
+class StatsClientAccountOutput(serializers.Serializer):
+    broker_account = serializers.IntegerField()
+    label = serializers.CharField()
+    primary_ip = serializers.CharField(allow_null=True)
+    secondary_ip = serializers.CharField(allow_null=True)
+
+
+class StatsClientOutput(serializers.Serializer):
+    user = serializers.IntegerField()
+    email = serializers.CharField()
+    peak_orders_per_second = serializers.IntegerField(help_text="Busiest second in the last minute.")
+    accounts = StatsClientAccountOutput(many=True)
+
+
 class BrokerStatsApi(APIView):
     """Flow through one broker: broker staff see their own broker only; admins pick any."""
 
@@ -88,6 +117,12 @@ class BrokerStatsApi(APIView):
         accounts = serializers.IntegerField()
         active_accounts = serializers.IntegerField()
         clients = serializers.IntegerField()
+        strategies = serializers.IntegerField()
+        running_strategies = serializers.IntegerField()
+        orders_24h = StatsOrdersOutput()
+        api_health = StatsHealthOutput()
+        peak_orders_per_second = serializers.IntegerField(help_text="Busiest second of any client in the last minute.")
+        client_list = StatsClientOutput(many=True)
 
     @extend_schema(parameters=[Filter], responses={200: Output(many=True)})
     def get(self, request: Request) -> Response:

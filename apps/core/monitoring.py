@@ -30,4 +30,13 @@ def system_snapshot() -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001
             services[name] = f"down: {type(exc).__name__}"
     users = {row["role"]: row["n"] for row in get_user_model().objects.values("role").annotate(n=Count("id"))}
-    return {"queues": queue_depths(), "services": services, "users": users}
+    snapshot: dict[str, Any] = {"queues": {}, "services": services, "users": users}
+    try:
+        snapshot["queues"] = queue_depths()
+        # Heartbeats, feed rate, latency percentiles, order rates, errors (apps.monitoring).
+        from apps.monitoring.selectors import system_figures
+
+        snapshot.update(system_figures())
+    except Exception as exc:  # noqa: BLE001 - the page still shows what it could read
+        snapshot["error"] = f"{type(exc).__name__}: figures unavailable"
+    return snapshot

@@ -35,6 +35,10 @@ POLICY: dict[str, frozenset[str]] = {
     "broker-accounts": TRADERS,
     "broker-account-detail": TRADERS,
     "broker-stats": BROKER_STAFF,
+    # broker staff: halt their own broker's flow; see their clients' registered static IPs
+    "broker-kill": BROKER_STAFF,
+    "broker-kill-release": BROKER_STAFF,
+    "broker-static-ips": BROKER_STAFF,
     # strategies (own; admins all, by selector)
     "strategy-create": TRADERS,
     "strategy-list": TRADERS,
@@ -51,6 +55,29 @@ POLICY: dict[str, frozenset[str]] = {
     "admin-user-suspend": ADMINS,
     "admin-user-activate": ADMINS,
     "admin-system": ADMINS,
+    "admin-user-stop-strategies": ADMINS,
+    "admin-strategies": ADMINS,
+    "admin-strategy-stop": ADMINS,
+    "admin-kill-switches": ADMINS,
+    "admin-kill-switch-release": ADMINS,
+    "admin-settings": ADMINS,
+    "admin-orders": ADMINS,
+    "admin-order-detail": ADMINS,
+    "admin-audit": ADMINS,
+    # traders: compliance (static IPs of their own broker accounts) and their dashboard
+    "compliance-static-ips": TRADERS,
+    "compliance-static-ip": TRADERS,
+    "dashboard": TRADERS,
+    # notifications (own)
+    "notifications": SIGNED_IN,
+    "notification-read": SIGNED_IN,
+    "notifications-read-all": SIGNED_IN,
+    "notification-settings": SIGNED_IN,
+    # playground (own backtests)
+    "playground-backtests": TRADERS,
+    "playground-runs": TRADERS,
+    "playground-run": TRADERS,
+    "playground-samples": TRADERS,
 }
 
 

@@ -36,6 +36,11 @@ INSTALLED_APPS = [
     "apps.orders",
     "apps.scheduling",
     "apps.marketdata",
+    "apps.operations",
+    "apps.monitoring",
+    "apps.notifications",
+    "apps.playground",
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -186,10 +191,43 @@ CELERY_TASK_ROUTES = {
     "orders.execute_intents": {"queue": "orders"},
     "orders.stop_loss": {"queue": "stoploss"},
     "orders.sweep": {"queue": "default"},
+    "operations.kill_stop": {"queue": "default"},
+    "operations.publish_kill_switches": {"queue": "default"},
+    "monitoring.heartbeat": {"queue": "default"},
+    "notifications.deliver": {"queue": "default"},
+    "playground.run_backtest": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "orders-sweep": {"task": "orders.sweep", "schedule": SWEEP_INTERVAL_SECONDS, "options": {"expires": 30}},
+    "monitoring-heartbeat": {"task": "monitoring.heartbeat", "schedule": 5.0, "options": {"expires": 5}},
+    "operations-publish-kill-switches": {
+        "task": "operations.publish_kill_switches",
+        "schedule": 10.0,
+        "options": {"expires": 10},
+    },
 }
+
+# --- Operations, monitoring, notifications, playground -------------------------------------------
+# A kill switch stops up to this many strategies inside the request; beyond, a task does it
+# (the Redis kill hash already blocks their orders either way).
+KILL_INLINE_STOP_LIMIT = env.int("KILL_INLINE_STOP_LIMIT", default=500)
+# /metrics (Prometheus): when set, scrapers must send "Authorization: Bearer <token>"; empty = open.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+HEARTBEAT_INTERVAL_SECONDS = env.float("HEARTBEAT_INTERVAL_SECONDS", default=5.0)
+HEARTBEAT_TTL_SECONDS = env.int("HEARTBEAT_TTL_SECONDS", default=15)
+# Email: console locally (tests use Django's locmem backend automatically); SMTP via env in production.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Algotrade <noreply@localhost>")
+# Telegram Bot API root (tests point it at a local stub server); used only for users who set a bot.
+TELEGRAM_API_BASE = env("TELEGRAM_API_BASE", default="https://api.telegram.org")
+TELEGRAM_TIMEOUT_SECONDS = env.float("TELEGRAM_TIMEOUT_SECONDS", default=10.0)
+# A backtest RUNNING this long is taken to have lost its worker and may be claimed again.
+PLAYGROUND_STALE_SECONDS = env.int("PLAYGROUND_STALE_SECONDS", default=600)
 
 # --- Market data -------------------------------------------------------------------------------
 # The feed process sends tick batches to the listener's WebSocket; the token keeps others out.
