@@ -31,6 +31,7 @@ from apps.core.redis import get_redis
 
 KILL_KEY = "kill:active"
 # Order reasons a kill switch never blocks: the exits that close positions because of it.
+# (The engine asks only for entries: no exit is ever refused, see apps/orders/engine.py.)
 ALLOWED_REASONS = frozenset({"KILL"})
 
 

@@ -219,7 +219,7 @@ def _claim(sql_where: str, params: dict[str, Any], *, bump_attempts: bool) -> tu
 @dataclasses.dataclass(slots=True)
 class Outcome:
     intent: Claimed
-    kind: str  # accepted | rejected | absent | unknown
+    kind: str  # accepted | rejected | absent | unknown | halted
     result: OrderResult | None = None
     error: BrokerError | None = None
     request: dict[str, Any] | None = None
@@ -282,10 +282,21 @@ def _adapter_for(intent: Claimed) -> BrokerAdapter | str:
 def _run(claimed: list[Claimed], token: uuid.UUID, *, lookup_only: bool) -> None:
     if not claimed:
         return
+    from apps.operations.kill import active_switches, blocked_reason_in
+
     adapters: dict[int, BrokerAdapter | str] = {}
     futures = []
     outcomes: list[Outcome] = []
+    switches = active_switches() if not lookup_only else {}
     for intent in claimed:
+        # A kill switch stops new risk: entries. Exits only ever close a position (and the day
+        # has one EXIT leg: a cancelled exit would leave the shares without a way out).
+        halted = intent.leg == "ENTRY" and blocked_reason_in(
+            switches, user_id=intent.user_id, broker=intent.broker, strategy_id=intent.strategy_id, reason=intent.reason
+        )
+        if halted:
+            outcomes.append(Outcome(intent, "halted", error=BrokerError(halted, kind=ErrorKind.INPUT)))
+            continue
         if intent.broker_account_id not in adapters:
             adapters[intent.broker_account_id] = _adapter_for(intent)
         adapter = adapters[intent.broker_account_id]
@@ -396,6 +407,9 @@ def _record(outcomes: list[Outcome], token: uuid.UUID) -> None:
                 failed_strategies[i.strategy_id] = "Broker login expired: re-login needed."
             elif i.leg == "EXIT":
                 failed_strategies[i.strategy_id] = f"Exit order rejected ({error}); the position is still open."
+        elif o.kind == "halted":
+            row["status"] = IntentStatus.CANCELLED  # a kill switch is on: never sent
+            row["kind"] = "HALTED"
         elif o.kind == "absent":
             row["kind"] = "ABSENT"
             if i.attempts < settings.ORDER_MAX_ATTEMPTS:
@@ -452,7 +466,13 @@ def _runtime_change(intent: Claimed, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _after_record(changes: list[dict[str, Any]], failed_strategies: dict[int, str]) -> None:
+    from apps.notifications.services import notify_for_intent_changes
+
     runtime_apply_orders(changes)
+    try:
+        notify_for_intent_changes(changes)
+    except Exception:  # noqa: BLE001 - a notification must never undo or block an order
+        log.exception("notifications for order changes failed")
     if failed_strategies:
         from apps.strategies.runtime import runtime_sync_strategy
 
@@ -532,6 +552,12 @@ def legs_fire(*, leg: str, strategy_ids: Sequence[int], due_at: dt.datetime, rea
         claimed = [Claimed(*row) for row in cursor.fetchall()]
     claimed_at = time.time()
     _run(claimed, token, lookup_only=False)
+    if claimed:
+        from apps.monitoring.metrics import observe_ms
+
+        # Due second (or the tick, for a stop-loss) to the moment the orders went out.
+        metric = "stoploss_latency_ms" if reason == Reason.STOP_LOSS else "schedule_lateness_ms"
+        observe_ms(metric, (claimed_at - due_at.timestamp()) * 1000)
     log.info(
         "fired %d %s legs: started %.1f ms after due, claimed in %.1f ms, done in %.1f ms",
         len(claimed), leg, (started - due_at.timestamp()) * 1000, (claimed_at - started) * 1000,

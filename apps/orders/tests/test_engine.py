@@ -227,3 +227,32 @@ def test_sweeper_catches_up_a_leg_whose_fire_was_lost(running_strategy: Any, bro
     assert not OrderIntent.objects.filter(strategy=later).exists()
     assert engine.intents_sweep()["caught_up"] == 0  # idempotent
     assert len(broker_orders()) == 1
+
+
+def test_global_kill_switch_stops_every_entry_even_already_queued(
+    running_strategy: Any, make_user: Any, broker_orders: Any
+) -> None:
+    from apps.operations.services import kill_switch_engage
+
+    strategies = [running_strategy() for _ in range(100)]
+    held, waiting = strategies[:50], strategies[50:]
+    _fire("ENTRY", *held)  # positions open when the switch is thrown
+    queued = engine.intents_create(
+        leg="ENTRY", strategy_ids=[s.pk for s in waiting], trading_day=timezone.localdate(), reason="SCHEDULED",
+        due_at=None,
+    )  # written and queued, not yet sent
+    before = dict(broker_orders())
+    assert len(before) == 50 and len(queued) == 50
+
+    kill_switch_engage(actor=make_user("admin"), scope="global", reason="exchange glitch")
+
+    assert engine.intents_execute(queued) == 50  # claimed, and every one refused before the broker
+    assert set(OrderIntent.objects.filter(pk__in=queued).values_list("status", flat=True)) == {IntentStatus.CANCELLED}
+    assert engine.legs_fire(leg="ENTRY", strategy_ids=[s.pk for s in strategies], due_at=timezone.now()) == 0
+    assert broker_orders() == before  # 0 new orders
+
+    # Exits still close positions: a stop-loss during a halt is not left unprotected.
+    from apps.orders.tasks import stop_loss
+
+    stop_loss(held[0].pk, "3000", timezone.now().timestamp())
+    assert OrderIntent.objects.get(strategy=held[0], leg="EXIT").status == IntentStatus.FILLED
