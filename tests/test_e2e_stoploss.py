@@ -136,3 +136,35 @@ def test_price_fall_below_stop_sells_once_through_the_stoploss_queue(stack: Any,
         assert ("BUY", "SCHEDULED", "FILLED") in stream.orders()
         assert any(e.get("type") == "prices" and "TCS" in e["prices"] for e in stream.events)
         assert not any("INFY" in e.get("prices", {}) for e in stream.events)  # only the trader's symbols
+
+
+def test_listener_killed_and_restarted_still_stops_out_the_position(stack: Any, make_user: Any) -> None:
+    """kill -9 of the listener loses nothing: it rebuilds its index from Redis on start."""
+    from django.utils import timezone
+
+    from apps.broker_accounts.services import broker_account_connect
+    from apps.orders import engine
+    from apps.orders.models import OrderIntent
+    from tests.e2e_helpers import bulk_running_strategies
+
+    get_redis().set("price:INFY", "1600.00")
+    account = broker_account_connect(user=make_user("user"), broker="paper", credentials={})
+    (sid,) = bulk_running_strategies(
+        [account], 1, buy_time=dt.time(9, 15), sell_time=dt.time(23, 59, 59), symbol="INFY", stop_loss="1550"
+    )
+    engine.legs_fire(leg="ENTRY", strategy_ids=[sid], due_at=timezone.now())
+    stack.start("worker-stoploss", "listener")
+    wait_for(lambda: _listener_index(stack) == 1, timeout=5, what="the listener to index the position")
+
+    stack.kill("listener")
+    stack.restart("listener")
+    wait_for(lambda: _listener_index(stack) == 1, timeout=5, what="the restarted listener to reload its index")
+    _send_ticks(stack, [["INFY", "1549.95"]])
+    wait_for(
+        lambda: OrderIntent.objects.filter(strategy_id=sid, leg="EXIT", status="FILLED").exists(),
+        timeout=10,
+        what="the stop-loss exit after the restart",
+    )
+    exit_ = OrderIntent.objects.get(strategy_id=sid, leg="EXIT")
+    assert (exit_.reason, str(exit_.average_price)) == ("STOP_LOSS", "1549.95")
+    assert len(paper_orders(settings.REDIS_URL, str(account.pk))) == 2
