@@ -11,7 +11,8 @@ class BrokerAccountAdmin(admin.ModelAdmin):
     search_fields = ("label", "user__email")
     # Credentials are never shown or edited here: only which fields are stored.
     exclude = ("credentials",)
-    readonly_fields = ("stored_credentials", "created_at", "updated_at")
+    # Set by the login flow, never by hand: the broker user id guards every later login.
+    readonly_fields = ("stored_credentials", "broker_user_id", "login_notified_at", "created_at", "updated_at")
 
     @admin.display(description="Credentials")
     def stored_credentials(self, obj: BrokerAccount) -> str:

@@ -23,6 +23,12 @@ class BrokerAccount(models.Model):
     credentials = models.JSONField(default=dict, blank=True)
     token_valid_until = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=200, blank=True, default="")
+    # The broker's own id of the logged-in user (Kite user_id, ...): a later login must be the
+    # same person, so a login link cannot bind somebody else's broker session to this account.
+    broker_user_id = models.CharField(max_length=64, blank=True, default="")
+    # When the trader was told this account needs a fresh login (cleared by a login), so each
+    # expiry is announced once.
+    login_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -35,6 +35,12 @@ POLICY: dict[str, frozenset[str]] = {
     "broker-accounts": TRADERS,
     "broker-account-detail": TRADERS,
     "broker-stats": BROKER_STAFF,
+    # daily broker login (own accounts); the callback is the broker's browser redirect: its
+    # signed single-use state authenticates it (a signed-in caller must own the account)
+    "broker-account-login-start": TRADERS,
+    "broker-account-credentials": TRADERS,
+    "broker-login-callback": EVERYONE,
+    "broker-readiness": TRADERS,
     # broker staff: halt their own broker's flow; see their clients' registered static IPs
     "broker-kill": BROKER_STAFF,
     "broker-kill-release": BROKER_STAFF,

@@ -36,6 +36,7 @@ from psycopg.types.json import Jsonb
 
 from apps.broker_accounts.crypto import decrypt_mapping
 from apps.broker_accounts.models import BrokerAccount, BrokerAccountStatus
+from apps.broker_accounts.ratelimit import submit as rate_limited_submit
 from apps.broker_accounts.services import build_adapter
 from apps.core.logging import scrub
 from apps.strategies.models import Strategy, StrategyStatus
@@ -257,7 +258,8 @@ def _send(adapter: BrokerAdapter, intent: Claimed) -> Outcome:
     request = {"tag": order.tag, "symbol": order.symbol, "exchange": order.exchange, "side": order.side.value,
                "quantity": order.quantity, "product": order.product, "order_type": order.order_type.value}
     try:
-        return Outcome(intent, "accepted", result=adapter.submit(order), request=request)
+        result = rate_limited_submit(adapter, order, account_id=intent.broker_account_id)  # waits for a slot
+        return Outcome(intent, "accepted", result=result, request=request)
     except BrokerError as exc:
         if exc.final:
             return Outcome(intent, "rejected", error=exc, request=request)

@@ -21,6 +21,7 @@ import json
 import secrets
 import struct
 import threading
+import time
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
@@ -121,12 +122,17 @@ class KiteSimulator(BaseSimulator):
         hang_seconds: float = 3.0,
         ticker: bool = False,
         tick_interval: float = 0.1,
+        orders_per_second: int | None = 10,
     ) -> None:
         self.api_key = api_key
         self.api_secret = api_secret
         self.access_token = access_token
         self._tokens = {access_token}
         self._request_tokens: set[str] = set()
+        # Kite's order limit (10/s per user): a placement over it answers 429 and places nothing.
+        self.orders_per_second = orders_per_second
+        self._placement_times: list[float] = []  # monotonic times of placements let through
+        self._rate_limited = 0
         super().__init__(hang_seconds=hang_seconds)
         self._ticker = _TickerServer(self, tick_interval) if ticker else None
 
@@ -134,6 +140,11 @@ class KiteSimulator(BaseSimulator):
 
     def start(self) -> str:
         url = super().start()
+        if self._server is not None:
+            # socketserver listens with a backlog of 5: a burst of connections would lose SYNs
+            # and arrive a second late, which no real broker front end does. Linux takes a
+            # second listen() as a new backlog.
+            self._server.socket.listen(256)
         if self._ticker is not None:
             self._ticker.start()
         return url
@@ -156,6 +167,11 @@ class KiteSimulator(BaseSimulator):
             self._request_tokens.add(token)
         return token
 
+    def access_tokens(self) -> set[str]:
+        """Every access token that works now (tests check none of them leaks into a log)."""
+        with self._lock:
+            return set(self._tokens)
+
     def expire_tokens(self) -> None:
         """Every access token stops working, as at Kite's daily 06:00 IST reset."""
         with self._lock:
@@ -169,6 +185,30 @@ class KiteSimulator(BaseSimulator):
 
     def instrument_token(self, symbol: str, exchange: str = "NSE") -> int:
         return instrument_token(symbol, exchange)
+
+    def placement_times(self) -> list[float]:
+        """time.monotonic() of every order placement the rate limit let through."""
+        with self._lock:
+            return list(self._placement_times)
+
+    @property
+    def rate_limited_count(self) -> int:
+        """How many placements were refused with 429 by the orders-per-second limit."""
+        with self._lock:
+            return self._rate_limited
+
+    def _over_order_rate(self) -> bool:
+        """Count this placement in a sliding one-second window; True when it is over the limit."""
+        if self.orders_per_second is None:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._placement_times[-self.orders_per_second :] if t > now - 1.0]
+            if len(recent) >= self.orders_per_second:
+                self._rate_limited += 1
+                return True
+            self._placement_times.append(now)
+            return False
 
     # -- envelopes --------------------------------------------------------------------------
 
@@ -327,6 +367,8 @@ class KiteSimulator(BaseSimulator):
         return self.ok(history)
 
     def _place(self, request: Request, match: Any) -> Reply:
+        if self._over_order_rate():
+            return self.error(429, "NetworkException", "Too many requests")
         form = request.form()
         variety = match["variety"]
         if variety not in VARIETIES:

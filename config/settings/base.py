@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -77,10 +78,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/algotrade")}
 # A psycopg connection pool per process: threads of a worker share warm connections, so no
 # order waits ~15 ms for a fresh PostgreSQL backend. DB_POOL_MAX=0 turns it off.
-DB_POOL_MAX = env.int("DB_POOL_MAX", default=20)
+DB_POOL_MAX = env.int("DB_POOL_MAX", default=10)
 if DB_POOL_MAX:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections instead
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 4, "max_size": DB_POOL_MAX, "timeout": 10}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": DB_POOL_MAX, "timeout": 10}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -172,6 +173,64 @@ ORDER_UNKNOWN_RECHECK_SECONDS = env.int("ORDER_UNKNOWN_RECHECK_SECONDS", default
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=5.0)
 SCHEDULER_CATCHUP_SECONDS = env.int("SCHEDULER_CATCHUP_SECONDS", default=60)
 
+# --- Real brokers ---------------------------------------------------------------------------------
+# Per-broker adapter options (apps.broker_accounts.services.adapter_options). API roots default to
+# the brokers' real URLs; tests and demos point them at the simulators in brokers/simulators/.
+BROKER_OPTIONS = {
+    # The paper broker never reaches an exchange, so the per-client order limit is off unless
+    # asked for (rehearsing the limit on paper: PAPER_RATE_LIMIT=1).
+    "paper": {"rate_limit": env.bool("PAPER_RATE_LIMIT", default=False)},
+    "zerodha": {
+        "api_root": env("KITE_API_ROOT", default="https://api.kite.trade"),
+        "login_url": env("KITE_LOGIN_URL", default="https://kite.zerodha.com/connect/login"),
+        "ws_root": env("KITE_WS_ROOT", default="wss://ws.kite.trade"),
+        "timeout": env.float("KITE_TIMEOUT", default=7.0),
+    },
+    "dhan": {
+        "api_root": env("DHAN_API_ROOT", default="https://api.dhan.co/v2"),
+        "scrip_master_url": env("DHAN_SCRIP_MASTER_URL", default="https://images.dhan.co/api-data/api-scrip-master.csv"),
+        "timeout": env.float("DHAN_TIMEOUT", default=7.0),
+    },
+    "fyers": {
+        "api_root": env("FYERS_API_ROOT", default="https://api-t1.fyers.in"),
+        "timeout": env.float("FYERS_TIMEOUT", default=7.0),
+    },
+    "angelone": {
+        "api_root": env("ANGELONE_API_ROOT", default="https://apiconnect.angelone.in"),
+        "scrip_master_url": env(
+            "ANGELONE_SCRIP_MASTER_URL",
+            default="https://margincalculator.angelbroking.com/OpenAPI_File/files/OpenAPIScripMaster.json",
+        ),
+        "timeout": env.float("ANGELONE_TIMEOUT", default=7.0),
+    },
+}
+# SEBI retail-algo rule: at most this many orders per second per client (broker account) and
+# exchange. An order over the limit waits for its slot (apps.broker_accounts.ratelimit).
+BROKER_ORDERS_PER_SECOND = env.int("BROKER_ORDERS_PER_SECOND", default=10)
+# The window is one second plus this margin (the limiter already counts from the broker's reply,
+# so network jitter needs none; a margin only covers a broker counting on a coarser clock).
+BROKER_RATE_MARGIN_MS = env.int("BROKER_RATE_MARGIN_MS", default=0)
+# An order that would wait longer than this for its slot is not sent now: it fails with a
+# rate-limit error, which the engine resolves by tag like a broker's 429 (a wait past the claim
+# lease would let the sweeper send the same order again).
+BROKER_RATE_MAX_WAIT_SECONDS = env.float("BROKER_RATE_MAX_WAIT_SECONDS", default=15.0)
+# Broker login redirect (Kite request_token, Fyers auth_code): where the broker sends the user
+# back (register it in the broker's developer console); empty = this server's
+# /api/broker/login/callback as seen by the request. The signed state expires after this long.
+BROKER_LOGIN_CALLBACK_URL = env("BROKER_LOGIN_CALLBACK_URL", default="")
+BROKER_LOGIN_STATE_MAX_AGE = env.int("BROKER_LOGIN_STATE_MAX_AGE", default=900)
+# Base URL of the API as users reach it, for links in notifications (empty: relative links).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+# Pre-market readiness check (IST, each day; the check itself skips non-trading days).
+READINESS_CHECK_HOUR = env.int("READINESS_CHECK_HOUR", default=8)
+READINESS_CHECK_MINUTE = env.int("READINESS_CHECK_MINUTE", default=45)
+BROKER_LOGIN_NOTIFY_INTERVAL_SECONDS = env.float("BROKER_LOGIN_NOTIFY_INTERVAL_SECONDS", default=5.0)
+# MARKET_FEED=zerodha: the broker account whose Kite session feeds ticks (empty: the most
+# recently logged-in active Zerodha account), and the exchange its symbols are looked up on.
+KITE_FEED_ACCOUNT_ID = env.int("KITE_FEED_ACCOUNT_ID", default=0)
+KITE_FEED_EXCHANGE = env("KITE_FEED_EXCHANGE", default="NSE")
+KITE_FEED_REFRESH_SECONDS = env.float("KITE_FEED_REFRESH_SECONDS", default=15.0)  # re-read the session
+
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TIMEZONE = "Asia/Kolkata"
@@ -196,6 +255,8 @@ CELERY_TASK_ROUTES = {
     "monitoring.heartbeat": {"queue": "default"},
     "notifications.deliver": {"queue": "default"},
     "playground.run_backtest": {"queue": "default"},
+    "broker_accounts.notify_login_needed": {"queue": "default"},
+    "broker_accounts.readiness_check": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "orders-sweep": {"task": "orders.sweep", "schedule": SWEEP_INTERVAL_SECONDS, "options": {"expires": 30}},
@@ -204,6 +265,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "operations.publish_kill_switches",
         "schedule": 10.0,
         "options": {"expires": 10},
+    },
+    "broker-accounts-notify-login-needed": {
+        "task": "broker_accounts.notify_login_needed",
+        "schedule": BROKER_LOGIN_NOTIFY_INTERVAL_SECONDS,
+        "options": {"expires": 30},
+    },
+    "broker-accounts-readiness-check": {
+        "task": "broker_accounts.readiness_check",
+        "schedule": crontab(hour=READINESS_CHECK_HOUR, minute=READINESS_CHECK_MINUTE),
+        "options": {"queue": "default", "expires": 30 * 60},
     },
 }
 
