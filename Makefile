@@ -66,8 +66,17 @@ test: venv ## Lint, then run the test suite (what CI runs); extra pytest args: m
 	bash scripts/services.sh up
 	echo "==> ruff check"
 	ruff check .
+	echo "==> mobile: npm ci and web export (each only when changed), jest; Chromium for its browser test"
+	bash scripts/mobile.sh test
 	echo "==> pytest"
 	pytest -n $(PYTEST_WORKERS) --dist loadgroup $(ARGS)
+
+.PHONY: mobile mobile-web
+mobile: ## Mobile app only: npm ci, jest, web export (browser test: pytest tests/test_e2e_mobile.py)
+	@bash scripts/mobile.sh test
+
+mobile-web: ## Serve the mobile app's web build on :8082 with /api and /ws proxied to `make run` (HOST=0.0.0.0 for a phone)
+	@bash scripts/mobile.sh serve
 
 lint: venv ## ruff check
 	@ruff check . $(ARGS)
