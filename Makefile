@@ -54,6 +54,8 @@ run: venv ## Start web + celery workers + beat (http://127.0.0.1:8000, or WEB_PO
 	python manage.py seed_demo
 	echo "==> rebuild_runtime (Redis mirror of PostgreSQL)"
 	python manage.py rebuild_runtime
+	echo "==> admin web (npm ci and next build, each only when its inputs changed)"
+	bash scripts/admin-web.sh build
 	echo "==> honcho start (Ctrl-C stops every process)"
 	# `-e /dev/null`: .env is already loaded, and honcho's own loader would let
 	# it override variables given on the command line.
@@ -66,6 +68,9 @@ test: venv ## Lint, then run the test suite (what CI runs); extra pytest args: m
 	bash scripts/services.sh up
 	echo "==> ruff check"
 	ruff check .
+	echo "==> admin web: npm ci, next build (when changed), unit tests; Chromium for its browser test"
+	bash scripts/admin-web.sh test
+	bash scripts/admin-web.sh browser
 	echo "==> mobile: npm ci and web export (each only when changed), jest; Chromium for its browser test"
 	bash scripts/mobile.sh test
 	echo "==> pytest"
@@ -77,6 +82,10 @@ mobile: ## Mobile app only: npm ci, jest, web export (browser test: pytest tests
 
 mobile-web: ## Serve the mobile app's web build on :8082 with /api and /ws proxied to `make run` (HOST=0.0.0.0 for a phone)
 	@bash scripts/mobile.sh serve
+
+.PHONY: admin-web
+admin-web: ## Admin web only: npm ci, next build, unit tests (browser test: pytest tests/test_e2e_admin_web.py)
+	@bash scripts/admin-web.sh test
 
 lint: venv ## ruff check
 	@ruff check . $(ARGS)
