@@ -12,6 +12,7 @@ import abc
 import dataclasses
 import datetime as dt
 import enum
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -47,6 +48,7 @@ class ErrorKind(enum.StrEnum):
     INPUT = "input"  # final: we sent something the broker cannot accept
     UNKNOWN = "unknown"  # timeout, network error, 5xx: outcome unknown, resolve by tag
     RATE_LIMIT = "rate_limit"  # 429: not placed as far as we know, but confirm by tag
+    NOT_SENT = "not_sent"  # never written to the wire: the send window of the order closed first
 
 
 FINAL_KINDS = frozenset({ErrorKind.REJECTED, ErrorKind.TOKEN, ErrorKind.CREDENTIALS, ErrorKind.INPUT})
@@ -89,6 +91,19 @@ class OrderRequest:
     price: Decimal | None = None
     trigger_price: Decimal | None = None
     algo_id: str | None = None
+    # time.monotonic() after which this request must not be written any more (None: no limit).
+    # The engine's claim on an order lasts ORDER_CLAIM_LEASE_SECONDS; after that another worker
+    # may take it over and, when the broker has no such order, send it again. A process that
+    # was paused (GC, swap, SIGSTOP) between claiming and sending must then not send as well.
+    send_before: float | None = None
+
+
+def ensure_send_window(order: OrderRequest) -> None:
+    """Call immediately before the request goes on the wire: refuses once the window closed."""
+    if order.send_before is not None and time.monotonic() >= order.send_before:
+        raise BrokerError(
+            "Not sent: the order's send window closed before it could be sent", kind=ErrorKind.NOT_SENT
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

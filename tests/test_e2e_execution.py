@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 FAST_RECOVERY = {
     "ORDER_CLAIM_LEASE_SECONDS": "3",
+    "ORDER_SEND_TIMEOUT_SECONDS": "1",
     "ORDER_REQUEUE_AFTER_SECONDS": "2",
     "SWEEP_INTERVAL_SECONDS": "1",
     "CELERY_VISIBILITY_TIMEOUT": "30",

@@ -66,8 +66,8 @@ def _send_ticks(stack: Any, ticks: list[list[str]]) -> None:
 
 
 def _listener_index(stack: Any) -> int:
-    # ">= 1" at the call sites: Redis pub/sub channels span every database of a server, so a
-    # listener of a parallel test worker's stack may also apply this worker's index changes.
+    # Exactly this test's positions: pub/sub channels carry the Redis database number
+    # (apps.core.redis.channel), so a parallel worker's stack on the same server is not heard.
     return httpx.get(f"http://127.0.0.1:{stack.port('listener')}/healthz", timeout=5).json()["index_size"]
 
 
@@ -96,7 +96,7 @@ def test_price_fall_below_stop_sells_once_through_the_stoploss_queue(stack: Any,
         ).json()["id"]
         http.post("/api/strategy/start", json={"id": sid})
         wait_for(lambda: http.get(f"/api/strategy/status/{sid}").json()["position"] == "LONG", timeout=20, what="LONG")
-        wait_for(lambda: _listener_index(stack) >= 1, timeout=15, what="the listener to index the position")
+        wait_for(lambda: _listener_index(stack) == 1, timeout=15, what="the listener to index the position")
 
         if orders_backlog:
             # Stop the orders worker's intake and pile tasks onto its queue: the stop-loss path
@@ -156,11 +156,11 @@ def test_listener_killed_and_restarted_still_stops_out_the_position(stack: Any, 
     )
     engine.legs_fire(leg="ENTRY", strategy_ids=[sid], due_at=timezone.now())
     stack.start("worker-stoploss", "listener")
-    wait_for(lambda: _listener_index(stack) >= 1, timeout=15, what="the listener to index the position")
+    wait_for(lambda: _listener_index(stack) == 1, timeout=15, what="the listener to index the position")
 
     stack.kill("listener")
     stack.restart("listener")
-    wait_for(lambda: _listener_index(stack) >= 1, timeout=15, what="the restarted listener to reload its index")
+    wait_for(lambda: _listener_index(stack) == 1, timeout=15, what="the restarted listener to reload its index")
     _send_ticks(stack, [["INFY", "1549.95"]])
     wait_for(
         lambda: OrderIntent.objects.filter(strategy_id=sid, leg="EXIT", status="FILLED").exists(),

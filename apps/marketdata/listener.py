@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from apps.core.redis import channel
 from apps.strategies.runtime import STOP_CHANGES
 
 from .index import StopLossIndex
@@ -62,7 +63,7 @@ class Listener:
         self._starting = True
         self.redis = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
         pubsub = self.redis.pubsub()
-        await pubsub.subscribe(STOP_CHANGES)  # subscribe first: nothing slips between load and follow
+        await pubsub.subscribe(channel(STOP_CHANGES))  # subscribe first: nothing slips between load and follow
         await self.resync()
         self._tasks = [
             asyncio.create_task(self._follow(pubsub)),
@@ -81,7 +82,7 @@ class Listener:
             return
         entries: list[tuple[int, str, float]] = []
         async for key in self.redis.scan_iter(match="sl:*", count=1000):
-            if key == STOP_CHANGES:
+            if key == STOP_CHANGES:  # not a key (channels are prefixed); never a symbol either
                 continue
             symbol = key[3:]
             for member, score in await self.redis.zrange(key, 0, -1, withscores=True):
@@ -158,7 +159,7 @@ class Listener:
         changed = {s: p for s, p in self.prices.items() if self._published.get(s) != p}
         if changed:
             self._published.update(changed)
-            await self.redis.publish(PRICES_CHANNEL, json.dumps({"t": time.time(), "prices": changed}))
+            await self.redis.publish(channel(PRICES_CHANNEL), json.dumps({"t": time.time(), "prices": changed}))
 
     async def _report(self) -> None:
         if self.redis is None:

@@ -17,6 +17,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from apps.core.redis import channel
+
 PRICES_CHANNEL = "prices"
 SYMBOLS_TTL = 2.0  # seconds before a stream re-reads which symbols its user trades
 
@@ -24,8 +26,8 @@ SYMBOLS_TTL = 2.0  # seconds before a stream re-reads which symbols its user tra
 def user_channels(user: Any) -> tuple[list[str], list[str]]:
     """(channels, patterns) a user may follow."""
     if user.role == "admin":
-        return [PRICES_CHANNEL], ["user:*:updates"]
-    return [f"user:{user.pk}:updates", PRICES_CHANNEL], []
+        return [channel(PRICES_CHANNEL)], [channel("user:*:updates")]
+    return [channel(f"user:{user.pk}:updates"), channel(PRICES_CHANNEL)], []
 
 
 async def user_symbols(user: Any) -> set[str] | None:
@@ -63,6 +65,7 @@ async def subscribe(user: Any, *, heartbeat: float = 15.0) -> AsyncIterator[dict
                     queue.get_nowait()  # a slow client loses the oldest, never blocks the reader
                 queue.put_nowait(message)
 
+    prices_channel = channel(PRICES_CHANNEL)
     if channels:
         await pubsub.subscribe(*channels)
     if patterns:
@@ -82,7 +85,7 @@ async def subscribe(user: Any, *, heartbeat: float = 15.0) -> AsyncIterator[dict
                 event = json.loads(message["data"])
             except (TypeError, ValueError):
                 continue
-            if message["channel"] == PRICES_CHANNEL:
+            if message["channel"] == prices_channel:
                 prices = event.get("prices", {})
                 if symbols is not None and time.monotonic() - symbols_at > SYMBOLS_TTL:
                     symbols, symbols_at = await user_symbols(user), time.monotonic()  # follows new strategies

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.broker_accounts.crypto import DecryptionError, decrypt_value, encrypt_value
 from apps.core.errors import ApplicationError
+from apps.core.redis import channel as pubsub_channel
 from apps.core.redis import get_redis
 
 from .models import Delivery, Notification, NotificationKind, NotificationSettings
@@ -63,7 +64,7 @@ def _after_create(notes: list[Notification]) -> None:
         try:
             pipe = get_redis().pipeline(transaction=False)
             for user_id, event in events:
-                pipe.publish(f"user:{user_id}:updates", json.dumps(event))
+                pipe.publish(pubsub_channel(f"user:{user_id}:updates"), json.dumps(event))
             pipe.execute()
         except redis.RedisError:
             log.warning("live notification events not published", exc_info=True)

@@ -170,6 +170,7 @@ class Claimed:
     quantity: int
     attempts: int
     status: str
+    lost_sends: int
     stop_loss: Decimal
     broker: str
     sealed_credentials: dict[str, str]
@@ -182,7 +183,7 @@ class Claimed:
 
 _CLAIM_FIELDS = (
     "id, strategy_id, user_id, broker_account_id, trading_day, leg, side, reason, symbol, exchange, product, "
-    "quantity, attempts, status"
+    "quantity, attempts, status, lost_sends"
 )
 
 
@@ -206,6 +207,20 @@ def _claim_sql(where: str, *, bump_attempts: bool) -> str:
     """  # noqa: S608 - table names come from model metadata, values are parameters
 
 
+def send_window_end() -> float:
+    """The monotonic moment a claim made now stops allowing sends. Taken before the claim's
+    statement runs, so it is never later than the database's claimed_at + lease, whatever the
+    clocks say: the sweeper measures the same lease from claimed_at on the database clock."""
+    return time.monotonic() + settings.ORDER_CLAIM_LEASE_SECONDS
+
+
+def stale_claim_before(now: dt.datetime) -> dt.datetime:
+    """Claims older than this may be taken over. A claim allows sends for the lease; a request
+    written just before the lease ended has ORDER_SEND_TIMEOUT_SECONDS more to reach the broker.
+    Only after both can "no such order at the broker" mean it will never arrive."""
+    return now - dt.timedelta(seconds=settings.ORDER_CLAIM_LEASE_SECONDS + settings.ORDER_SEND_TIMEOUT_SECONDS)
+
+
 def _claim(sql_where: str, params: dict[str, Any], *, bump_attempts: bool) -> tuple[uuid.UUID, list[Claimed]]:
     token = uuid.uuid4()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -220,14 +235,15 @@ def _claim(sql_where: str, params: dict[str, Any], *, bump_attempts: bool) -> tu
 @dataclasses.dataclass(slots=True)
 class Outcome:
     intent: Claimed
-    kind: str  # accepted | rejected | absent | unknown | halted
+    kind: str  # accepted | rejected | absent | unknown | halted | not_sent
     result: OrderResult | None = None
     error: BrokerError | None = None
     request: dict[str, Any] | None = None
     found_at_broker: int = 0
+    lost_send: bool = False  # absent after a take-over: the send died with its worker
 
 
-def _request_for(intent: Claimed) -> OrderRequest:
+def _request_for(intent: Claimed, send_before: float | None = None) -> OrderRequest:
     return OrderRequest(
         tag=intent.tag,
         symbol=intent.symbol,
@@ -236,6 +252,7 @@ def _request_for(intent: Claimed) -> OrderRequest:
         quantity=intent.quantity,
         product=intent.product,
         algo_id=settings.ALGO_ID or None,
+        send_before=send_before,
     )
 
 
@@ -253,8 +270,8 @@ def _lookup(adapter: BrokerAdapter, intent: Claimed, cause: BrokerError | None, 
     return Outcome(intent, "accepted", result=live[0], error=cause, request=request, found_at_broker=len(found))
 
 
-def _send(adapter: BrokerAdapter, intent: Claimed) -> Outcome:
-    order = _request_for(intent)
+def _send(adapter: BrokerAdapter, intent: Claimed, send_before: float) -> Outcome:
+    order = _request_for(intent, send_before)
     request = {"tag": order.tag, "symbol": order.symbol, "exchange": order.exchange, "side": order.side.value,
                "quantity": order.quantity, "product": order.product, "order_type": order.order_type.value}
     try:
@@ -263,6 +280,8 @@ def _send(adapter: BrokerAdapter, intent: Claimed) -> Outcome:
     except BrokerError as exc:
         if exc.final:
             return Outcome(intent, "rejected", error=exc, request=request)
+        if exc.kind is ErrorKind.NOT_SENT:
+            return Outcome(intent, "not_sent", error=exc, request=request)
         return _lookup(adapter, intent, exc, request)
     except Exception as exc:  # noqa: BLE001 - unknown outcome: resolve by tag, never assume absent
         log.exception("adapter submit crashed", extra={"intent_id": intent.id})
@@ -281,9 +300,16 @@ def _adapter_for(intent: Claimed) -> BrokerAdapter | str:
     return build_adapter(broker=intent.broker, account_ref=str(intent.broker_account_id), credentials=credentials)
 
 
-def _run(claimed: list[Claimed], token: uuid.UUID, *, lookup_only: bool) -> None:
+def _run(
+    claimed: list[Claimed], token: uuid.UUID, *, lookup_only: bool, send_before: float | None = None,
+    takeover: bool = False,
+) -> None:
+    """Send (or, with lookup_only, look up by tag) every claimed intent and record the outcomes.
+    `send_before` closes the claim's send window (see send_window_end); `takeover` says the
+    claims were taken from a worker that died or stalled mid-send."""
     if not claimed:
         return
+    window = send_before if send_before is not None else send_window_end()
     from apps.operations.kill import active_switches, blocked_reason_in
 
     adapters: dict[int, BrokerAdapter | str] = {}
@@ -307,10 +333,13 @@ def _run(claimed: list[Claimed], token: uuid.UUID, *, lookup_only: bool) -> None
         elif lookup_only:
             futures.append(_io_pool().submit(_lookup, adapter, intent, None, None))
         elif len(claimed) == 1:
-            outcomes.append(_send(adapter, intent))  # one order: no thread hop
+            outcomes.append(_send(adapter, intent, window))  # one order: no thread hop
         else:
-            futures.append(_io_pool().submit(_send, adapter, intent))
+            futures.append(_io_pool().submit(_send, adapter, intent, window))
     outcomes.extend(f.result() for f in futures)
+    if takeover:
+        for o in outcomes:
+            o.lost_send = o.kind == "absent"
     _record(outcomes, token)
 
 
@@ -322,21 +351,29 @@ def intents_execute(intent_ids: Sequence[int]) -> int:
     """Claim the NEW intents among `intent_ids` and send each once. Returns how many were sent."""
     if not intent_ids:
         return 0
+    window = send_window_end()
     token, claimed = _claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": list(intent_ids)}, bump_attempts=True)
-    _run(claimed, token, lookup_only=False)
+    _run(claimed, token, lookup_only=False, send_before=window)
     return len(claimed)
 
 
 def intents_resolve(intent_ids: Sequence[int], *, stale_before: dt.datetime) -> int:
-    """Take over intents whose outcome is unknown (or whose claim went stale: a worker died
-    mid-send) and find out at the broker what happened. Nothing is sent here."""
-    token, claimed = _claim(
-        "id = ANY(%(ids)s) AND ((status = 'UNKNOWN') OR (status = 'SUBMITTING' AND claimed_at < %(stale)s))",
-        {"ids": list(intent_ids), "stale": stale_before},
-        bump_attempts=False,
-    )
-    _run(claimed, token, lookup_only=True)
-    return len(claimed)
+    """Take over intents whose outcome is unknown (or whose claim went stale: a worker died or
+    stalled mid-send) and find out at the broker what happened. Nothing is sent here; an order
+    confirmed absent goes back to NEW and is sent by the next delivery.
+
+    `stale_before` must leave the old claim's send window and the request timeout behind (see
+    stale_claim_before): the old worker can then no longer send, so absent means absent."""
+    ids = list(intent_ids)
+    resolved = 0
+    for where, takeover in (
+        ("id = ANY(%(ids)s) AND status = 'UNKNOWN'", False),
+        ("id = ANY(%(ids)s) AND status = 'SUBMITTING' AND claimed_at < %(stale)s", True),
+    ):
+        token, claimed = _claim(where, {"ids": ids, "stale": stale_before}, bump_attempts=False)
+        _run(claimed, token, lookup_only=True, takeover=takeover)
+        resolved += len(claimed)
+    return resolved
 
 
 # --- recording outcomes ---------------------------------------------------------------------------
@@ -354,11 +391,12 @@ _RECORD = f"""
 WITH d AS (
     SELECT * FROM jsonb_to_recordset(%(rows)s) AS d(
         id bigint, status text, order_id text, filled int, price numeric, accepted timestamptz,
-        filled_at timestamptz, error text, attempt int, kind text, detail jsonb)
+        filled_at timestamptz, error text, attempt int, kind text, detail jsonb, attempts int, lost_sends int)
 ), upd AS (
     UPDATE {T_INTENT} i SET status = d.status, broker_order_id = d.order_id, filled_quantity = d.filled,
         average_price = d.price, accepted_at = COALESCE(i.accepted_at, d.accepted),
         filled_at = COALESCE(i.filled_at, d.filled_at), last_error = d.error, updated_at = now(),
+        attempts = COALESCE(d.attempts, i.attempts), lost_sends = COALESCE(d.lost_sends, i.lost_sends),
         claim_token = CASE WHEN d.status = 'NEW' THEN NULL ELSE i.claim_token END
     FROM d
     WHERE i.id = d.id AND i.claim_token = %(token)s AND i.status = 'SUBMITTING'
@@ -391,7 +429,8 @@ def _record(outcomes: list[Outcome], token: uuid.UUID) -> None:
         i = o.intent
         error = scrub(f"{o.error.kind.value}: {o.error.message}")[:500] if o.error is not None else ""
         row: dict[str, Any] = {"id": i.id, "order_id": "", "filled": 0, "price": None, "accepted": None,
-                               "filled_at": None, "attempt": i.attempts, "kind": "RESULT"}
+                               "filled_at": None, "attempt": i.attempts, "kind": "RESULT", "attempts": None,
+                               "lost_sends": None}
         if o.kind == "accepted" and o.result is not None:
             r = o.result
             row.update(status=_BROKER_TO_INTENT[r.status], order_id=r.broker_order_id, filled=r.filled_quantity,
@@ -412,6 +451,24 @@ def _record(outcomes: list[Outcome], token: uuid.UUID) -> None:
         elif o.kind == "halted":
             row["status"] = IntentStatus.CANCELLED  # a kill switch is on: never sent
             row["kind"] = "HALTED"
+        elif o.kind == "not_sent":
+            # Our own send window closed before the request was written (this process stalled):
+            # nothing reached the broker, so no attempt is spent. Usually the claim was taken
+            # over meanwhile and this row is not written at all.
+            row.update(kind="NOT_SENT", status=IntentStatus.NEW, attempts=max(i.attempts - 1, 0))
+            retry.append(i)
+        elif o.kind == "absent" and o.lost_send:
+            # The claim was taken from a worker that died or stalled, and the broker has no such
+            # order: that send never happened, so it does not count as an attempt. A cap still
+            # stops an order that kills its worker every time.
+            row.update(kind="ABSENT", attempts=max(i.attempts - 1, 0), lost_sends=i.lost_sends + 1)
+            if i.lost_sends + 1 < settings.ORDER_MAX_LOST_SENDS:
+                row["status"] = IntentStatus.NEW
+                retry.append(i)
+            else:
+                row["status"] = IntentStatus.FAILED
+                error = f"gave up after {i.lost_sends + 1} sends lost with their worker"[:500]
+                failed_strategies[i.strategy_id] = f"Order {i.tag} failed: its worker kept dying."
         elif o.kind == "absent":
             row["kind"] = "ABSENT"
             if i.attempts < settings.ORDER_MAX_ATTEMPTS:
@@ -426,6 +483,8 @@ def _record(outcomes: list[Outcome], token: uuid.UUID) -> None:
         row["error"] = error
         row["detail"] = {"outcome": o.kind, "request": o.request, "response": _raw(o.result),
                          "error": error or None, "found_at_broker": o.found_at_broker}
+        if o.lost_send:
+            row["detail"]["lost_send"] = True
         rows.append(row)
         if o.found_at_broker > 1:
             log.error("broker holds %s orders for one tag", o.found_at_broker, extra={"intent_id": i.id})
@@ -549,11 +608,12 @@ def legs_fire(*, leg: str, strategy_ids: Sequence[int], due_at: dt.datetime, rea
         "token": token,
         "detail": Jsonb({"due_at": due_at.isoformat(), "claim": str(token)}),
     }
+    window = send_window_end()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         claimed = [Claimed(*row) for row in cursor.fetchall()]
     claimed_at = time.time()
-    _run(claimed, token, lookup_only=False)
+    _run(claimed, token, lookup_only=False, send_before=window)
     if claimed:
         from apps.monitoring.metrics import observe_ms
 
@@ -589,7 +649,7 @@ def intents_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Re-queue NEW intents nobody took, and resolve stale or unknown ones by tag."""
     now = now or timezone.now()
     stale_new = now - dt.timedelta(seconds=settings.ORDER_REQUEUE_AFTER_SECONDS)
-    stale_claim = now - dt.timedelta(seconds=settings.ORDER_CLAIM_LEASE_SECONDS)
+    stale_claim = stale_claim_before(now)
     unknown_after = now - dt.timedelta(seconds=settings.ORDER_UNKNOWN_RECHECK_SECONDS)
     new = list(OrderIntent.objects.filter(status=IntentStatus.NEW, updated_at__lt=stale_new).values_list("id", "reason"))
     for reason in {r for _, r in new}:

@@ -55,6 +55,9 @@ class OrderIntent(models.Model):
     quantity = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=IntentStatus.choices, default=IntentStatus.NEW)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Sends lost with their worker (killed or paused past its claim): confirmed absent at the
+    # broker after a take-over, so not counted in `attempts`; capped by ORDER_MAX_LOST_SENDS.
+    lost_sends = models.PositiveSmallIntegerField(default=0, db_default=0)
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     broker_order_id = models.CharField(max_length=64, blank=True, default="")

@@ -33,6 +33,15 @@ def sweep() -> dict[str, int]:
     return engine.intents_sweep()
 
 
+@shared_task(name="orders.reconcile", ignore_result=True)
+def reconcile() -> dict[str, object]:
+    """Today's OPEN / UNKNOWN / stale intents against the brokers (fills and cancels of orders
+    the broker answered OPEN reach us here). Fenced by claim tokens, so it can overlap the sweeper."""
+    from .reconcile import orders_reconcile
+
+    return orders_reconcile().as_dict()
+
+
 @shared_task(name="orders.stop_loss", ignore_result=True)
 def stop_loss(strategy_id: int, price: str, tick_at: float) -> int:
     """A tick reached the stop: exit now (the stop-loss queue has its own worker). The day's

@@ -20,10 +20,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.core.redis import get_redis
+from apps.core.redis import channel, get_redis
 
 FLAT, ENTERING, LONG, EXITING, CLOSED = "FLAT", "ENTERING", "LONG", "EXITING", "CLOSED"
-STOP_CHANGES = "sl:changes"  # pub/sub: {"id", "symbol", "stop" | null}, or {"resync": true}
+STOP_CHANGES = "sl:changes"  # pub/sub (under channel()): {"id", "symbol", "stop" | null}, or {"resync": true}
 _IN_FLIGHT = {"NEW", "SUBMITTING", "UNKNOWN", "OPEN"}
 _DEAD = {"REJECTED", "FAILED", "CANCELLED"}
 
@@ -85,7 +85,7 @@ def _write_strategy(pipe: Any, strategy: Any, position: str | None, old_symbol: 
     if old_symbol and old_symbol != strategy.symbol:
         pipe.srem(symbol_key(old_symbol), sid)
         pipe.zrem(stop_index_key(old_symbol), sid)
-        pipe.publish(STOP_CHANGES, json.dumps({"id": sid, "symbol": old_symbol, "stop": None}))
+        pipe.publish(channel(STOP_CHANGES), json.dumps({"id": sid, "symbol": old_symbol, "stop": None}))
     if strategy.status == "RUNNING" and strategy.deleted_at is None:
         pipe.sadd(symbol_key(strategy.symbol), sid)
     else:
@@ -101,18 +101,18 @@ def _write_position(pipe: Any, strategy_id: int, symbol: str, stop_loss: Any, po
     # an in-memory copy and follow it through STOP_CHANGES.
     if position == LONG:
         pipe.zadd(stop_index_key(symbol), {str(strategy_id): float(stop_loss)})
-        pipe.publish(STOP_CHANGES, json.dumps({"id": strategy_id, "symbol": symbol, "stop": float(stop_loss)}))
+        pipe.publish(channel(STOP_CHANGES), json.dumps({"id": strategy_id, "symbol": symbol, "stop": float(stop_loss)}))
     else:
         pipe.zrem(stop_index_key(symbol), strategy_id)
-        pipe.publish(STOP_CHANGES, json.dumps({"id": strategy_id, "symbol": symbol, "stop": None}))
+        pipe.publish(channel(STOP_CHANGES), json.dumps({"id": strategy_id, "symbol": symbol, "stop": None}))
 
 
 def publish(pipe: Any, *, strategy_id: int | None, user_id: int, event: dict[str, Any]) -> None:
     """Live events: per strategy, and per user (admin streams subscribe to `user:*:updates`)."""
     payload = json.dumps(event, default=str)
     if strategy_id is not None:
-        pipe.publish(f"strategy:{strategy_id}:updates", payload)
-    pipe.publish(f"user:{user_id}:updates", payload)
+        pipe.publish(channel(f"strategy:{strategy_id}:updates"), payload)
+    pipe.publish(channel(f"user:{user_id}:updates"), payload)
 
 
 def runtime_sync_strategy(strategy: Any, *, position: str | None = None, old_symbol: str | None = None) -> None:
@@ -132,7 +132,7 @@ def runtime_remove(strategy_id: int, symbol: str) -> None:
     pipe.delete(strategy_key(strategy_id), runtime_key(strategy_id))
     pipe.srem(symbol_key(symbol), strategy_id)
     pipe.zrem(stop_index_key(symbol), strategy_id)
-    pipe.publish(STOP_CHANGES, json.dumps({"id": strategy_id, "symbol": symbol, "stop": None}))
+    pipe.publish(channel(STOP_CHANGES), json.dumps({"id": strategy_id, "symbol": symbol, "stop": None}))
     pipe.execute()
 
 
@@ -197,6 +197,6 @@ def runtime_rebuild(*, today: dt.date) -> int:
         count += 1
         if count % 1000 == 0:
             pipe.execute()
-    pipe.publish(STOP_CHANGES, json.dumps({"resync": True}))
+    pipe.publish(channel(STOP_CHANGES), json.dumps({"resync": True}))
     pipe.execute()
     return count

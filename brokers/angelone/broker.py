@@ -34,6 +34,7 @@ from brokers.base import (
     Position,
     Quote,
     Side,
+    ensure_send_window,
 )
 from brokers.common import (
     DEFAULT_TIMEOUT,
@@ -230,6 +231,7 @@ class AngelOneBroker(BrokerAdapter):
             "quantity": str(order.quantity),
             "ordertag": order.tag,
         }
+        ensure_send_window(order)
         placed = self._call("POST", "place", json_body=body) or {}
         order_id = str(placed.get("orderid") or "")
         if not order_id:

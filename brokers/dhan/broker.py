@@ -25,6 +25,7 @@ from brokers.base import (
     Position,
     Quote,
     Side,
+    ensure_send_window,
 )
 from brokers.common import (
     DEFAULT_TIMEOUT,
@@ -163,6 +164,7 @@ class DhanBroker(BrokerAdapter):
             "triggerPrice": to_decimal(order.trigger_price) or 0,
             "afterMarketOrder": False,
         }
+        ensure_send_window(order)
         placed = self.client.request("POST", "/orders", json_body=body)
         order_id = str(placed.get("orderId"))
         try:

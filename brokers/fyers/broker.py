@@ -27,6 +27,7 @@ from brokers.base import (
     Position,
     Quote,
     Side,
+    ensure_send_window,
 )
 from brokers.common import (
     DEFAULT_TIMEOUT,
@@ -197,6 +198,7 @@ class FyersBroker(BrokerAdapter):
             "offlineOrder": False,
             "orderTag": order.tag,
         }
+        ensure_send_window(order)
         placed = self.client.request("POST", "/orders/sync", json_body=body)
         order_id = str(placed.get("id"))
         found = self._order(order_id)

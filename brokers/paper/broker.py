@@ -33,6 +33,7 @@ from brokers.base import (
     Position,
     Quote,
     Side,
+    ensure_send_window,
 )
 from brokers.paper.faults import Faults, parse_faults
 from brokers.paper.store import (
@@ -264,6 +265,7 @@ class PaperBroker(BrokerAdapter):
             # The order "arrives" after the latency; it must meet the price of that moment.
             with _store_errors():
                 raw_price = self._conn.client.get(symbol_price)
+        ensure_send_window(order)  # the latency above is spent before the order reaches the book
         if _hit(faults.rate_limit_rate):
             raise BrokerError("Paper broker: too many requests (simulated)", kind=ErrorKind.RATE_LIMIT)
         if _hit(faults.timeout_rate):

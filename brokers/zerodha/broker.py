@@ -32,6 +32,7 @@ from brokers.base import (
     Position,
     Quote,
     Side,
+    ensure_send_window,
 )
 from brokers.common import (
     DEFAULT_TIMEOUT,
@@ -262,6 +263,7 @@ class ZerodhaBroker(BrokerAdapter):
             params["market_protection"] = protection
         if order.algo_id:
             params["algo_id"] = order.algo_id
+        ensure_send_window(order)
         order_id = self.call(self.kite.place_order, **params)
         result = self._after_placement(str(order_id), order)
         if result.status is OrderStatus.REJECTED:

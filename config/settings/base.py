@@ -88,6 +88,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Pub/sub channels are server-wide; by default they carry the Redis database number (db3:...).
+REDIS_CHANNEL_PREFIX = env.str("REDIS_CHANNEL_PREFIX", default="")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 AUTH_USER_MODEL = "accounts.User"
@@ -169,6 +171,12 @@ ORDER_BATCH_SIZE = env.int("ORDER_BATCH_SIZE", default=100)
 ORDER_IO_THREADS = env.int("ORDER_IO_THREADS", default=256)
 ORDER_REQUEUE_AFTER_SECONDS = env.int("ORDER_REQUEUE_AFTER_SECONDS", default=5)
 ORDER_CLAIM_LEASE_SECONDS = env.int("ORDER_CLAIM_LEASE_SECONDS", default=30)
+# A request written just before its claim's lease ended may take this long to reach the broker
+# (at least the adapters' HTTP timeouts, 7 s): the sweeper takes a claim over only after
+# lease + this, so "absent at the broker" then means the old worker's send will never arrive.
+ORDER_SEND_TIMEOUT_SECONDS = env.int("ORDER_SEND_TIMEOUT_SECONDS", default=10)
+# Sends lost with a dead or stalled worker do not count as attempts; this caps them instead.
+ORDER_MAX_LOST_SENDS = env.int("ORDER_MAX_LOST_SENDS", default=10)
 ORDER_UNKNOWN_RECHECK_SECONDS = env.int("ORDER_UNKNOWN_RECHECK_SECONDS", default=2)
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=5.0)
 SCHEDULER_CATCHUP_SECONDS = env.int("SCHEDULER_CATCHUP_SECONDS", default=60)
@@ -250,6 +258,7 @@ CELERY_TASK_ROUTES = {
     "orders.execute_intents": {"queue": "orders"},
     "orders.stop_loss": {"queue": "stoploss"},
     "orders.sweep": {"queue": "default"},
+    "orders.reconcile": {"queue": "default"},
     "operations.kill_stop": {"queue": "default"},
     "operations.publish_kill_switches": {"queue": "default"},
     "monitoring.heartbeat": {"queue": "default"},
@@ -260,6 +269,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "orders-sweep": {"task": "orders.sweep", "schedule": SWEEP_INTERVAL_SECONDS, "options": {"expires": 30}},
+    "orders-reconcile": {
+        "task": "orders.reconcile",
+        "schedule": env.float("RECONCILE_INTERVAL_SECONDS", default=60.0),
+        "options": {"expires": 60},
+    },
     "monitoring-heartbeat": {"task": "monitoring.heartbeat", "schedule": 5.0, "options": {"expires": 5}},
     "operations-publish-kill-switches": {
         "task": "operations.publish_kill_switches",

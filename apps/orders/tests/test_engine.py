@@ -173,6 +173,61 @@ def test_sweeper_resends_a_claim_abandoned_before_the_send(running_strategy: Any
     assert broker_orders() == {intent.tag: 1}
 
 
+def test_a_send_lost_with_its_worker_is_not_an_attempt(running_strategy: Any, broker_orders: Any, settings: Any) -> None:
+    """Claims taken over after their worker died, the order absent each time: the order is sent
+    again every time without spending ORDER_MAX_ATTEMPTS, until ORDER_MAX_LOST_SENDS."""
+    settings.ORDER_MAX_LOST_SENDS = 4
+    s = running_strategy()
+    ids = engine.intents_create(leg="ENTRY", strategy_ids=[s.pk], trading_day=timezone.localdate(), reason="SCHEDULED", due_at=None)
+    for lost in range(1, 4):
+        engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)  # ...worker dies
+        OrderIntent.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - dt.timedelta(minutes=5))
+        assert engine.intents_sweep()["resolved"] == 1
+        intent = OrderIntent.objects.get(pk=ids[0])
+        assert (intent.status, intent.attempts, intent.lost_sends) == (IntentStatus.NEW, 0, lost)
+    engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)
+    OrderIntent.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - dt.timedelta(minutes=5))
+    engine.intents_sweep()
+    intent = OrderIntent.objects.get(pk=ids[0])
+    assert (intent.status, intent.lost_sends) == (IntentStatus.FAILED, 4)
+    assert broker_orders() == {}
+    kinds = list(OrderEvent.objects.filter(intent_id=ids[0], kind="ABSENT").values_list("detail", flat=True))
+    assert len(kinds) == 4 and all(d.get("lost_send") for d in kinds)
+
+
+def test_sweeper_waits_for_the_lease_and_the_send_timeout_before_taking_over(
+    running_strategy: Any, settings: Any
+) -> None:
+    """Within lease + send timeout a request written at the end of the lease may still reach
+    the broker: "absent" would mean nothing yet, so the claim is left alone until then."""
+    settings.ORDER_CLAIM_LEASE_SECONDS, settings.ORDER_SEND_TIMEOUT_SECONDS = 30, 10
+    s = running_strategy()
+    ids = engine.intents_create(leg="ENTRY", strategy_ids=[s.pk], trading_day=timezone.localdate(), reason="SCHEDULED", due_at=None)
+    engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)
+    now = timezone.now()
+    assert engine.intents_sweep(now=now + dt.timedelta(seconds=35))["resolved"] == 0  # past the lease only
+    assert OrderIntent.objects.get(pk=ids[0]).status == IntentStatus.SUBMITTING
+    assert engine.intents_sweep(now=now + dt.timedelta(seconds=41))["resolved"] == 1
+
+
+def test_a_send_whose_window_closed_is_not_made(running_strategy: Any, broker_orders: Any) -> None:
+    """A worker that stalled between claiming and sending past its window refuses to send:
+    the order goes back to NEW with no attempt spent, and is sent by the next delivery."""
+    import time
+
+    s = running_strategy()
+    ids = engine.intents_create(leg="ENTRY", strategy_ids=[s.pk], trading_day=timezone.localdate(), reason="SCHEDULED", due_at=None)
+    token, claimed = engine._claim("id = ANY(%(ids)s) AND status = 'NEW'", {"ids": ids}, bump_attempts=True)
+    engine._run(claimed, token, lookup_only=False, send_before=time.monotonic() - 0.001)  # the window closed
+    assert broker_orders() == {}
+    intent = OrderIntent.objects.get(pk=ids[0])
+    assert (intent.status, intent.attempts) == (IntentStatus.NEW, 0)
+    assert OrderEvent.objects.filter(intent_id=ids[0], kind="NOT_SENT").count() == 1
+    engine.intents_execute(ids)
+    intent = OrderIntent.objects.get(pk=ids[0])
+    assert intent.status == IntentStatus.FILLED and broker_orders() == {intent.tag: 1}
+
+
 def test_order_events_are_append_only(running_strategy: Any) -> None:
     from django.db import InternalError, ProgrammingError, transaction
 
