@@ -32,7 +32,7 @@ export PYTHONUNBUFFERED := 1
 
 LOAD_ENV := . scripts/env.sh
 
-.PHONY: help venv run test lint migrate shell bench services-up services-down services-status clean
+.PHONY: help venv run test lint migrate shell bench services-up services-down services-status clean faults security load
 
 help: ## List the targets
 	@echo "usage: make <target> [ARGS=...]"
@@ -54,6 +54,8 @@ run: venv ## Start web + celery workers + beat (http://127.0.0.1:8000, or WEB_PO
 	python manage.py seed_demo
 	echo "==> rebuild_runtime (Redis mirror of PostgreSQL)"
 	python manage.py rebuild_runtime
+	echo "==> reconcile_orders (today's open and unsettled orders against the brokers, before any worker starts)"
+	python manage.py reconcile_orders
 	echo "==> admin web (npm ci and next build, each only when its inputs changed)"
 	bash scripts/admin-web.sh build
 	echo "==> honcho start (Ctrl-C stops every process)"
@@ -105,6 +107,27 @@ bench: venv ## Run the benchmarks (bench/run_all.py)
 	if [ ! -f bench/run_all.py ]; then echo "no bench/run_all.py yet"; exit 0; fi
 	bash scripts/services.sh up
 	python bench/run_all.py $(ARGS)
+
+faults: venv ## Fault suite at full size (kill -9, Redis restart, paused worker, lost replies, reconcile); prints the table
+	@$(LOAD_ENV)
+	export DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS)
+	bash scripts/services.sh up
+	FAULT_SCALE=full pytest tests/fault -p no:cacheprovider -s -q -rxX $(ARGS)
+
+security: venv ## Security suite (schemathesis, tenant probe, JWT, TOTP, secret scan), then bandit and pip-audit
+	@$(LOAD_ENV)
+	export DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS)
+	bash scripts/services.sh up
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-25} pytest tests/security -p no:cacheprovider -s -q $(ARGS)
+	echo "==> bandit (apps, brokers, config; settings in pyproject.toml [tool.bandit])"
+	bandit -q -c pyproject.toml -r apps brokers config -ll
+	echo "==> pip-audit (needs PyPI's advisory service; prints how many packages it could really audit)"
+	bash scripts/pip_audit.sh
+
+load: venv ## API load while orders and ticks flow (bench/api_load.py); prints p50/p99
+	@$(LOAD_ENV)
+	bash scripts/services.sh up
+	python bench/api_load.py $(ARGS)
 
 services-up: ## Start (or reuse) PostgreSQL and Redis
 	@bash scripts/services.sh up

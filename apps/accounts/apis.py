@@ -55,6 +55,10 @@ class LoginApi(APIView):
     class Input(StrictSerializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
+        totp = serializers.CharField(
+            max_length=10, required=False, allow_blank=True,
+            help_text="Authenticator code (6 digits); required for accounts with two-factor sign-in on.",
+        )
 
     @extend_schema(request=Input, responses={200: TokensOutput})
     def post(self, request: Request) -> Response:
@@ -197,3 +201,68 @@ class AdminUserActivateApi(APIView):
             actor=request.user, user=selectors.user_get(user_id=user_id), ip=client_ip(request)
         )
         return Response(AdminUserOutput(user).data)
+
+
+# --- TOTP second factor (admins and broker staff) -------------------------------------------
+
+
+class TotpStatusApi(APIView):
+    class Output(serializers.Serializer):
+        enabled = serializers.BooleanField()
+        pending = serializers.BooleanField(help_text="Enrolment started, not confirmed yet.")
+        available = serializers.BooleanField(help_text="This account's role may use two-factor sign-in.")
+
+    @extend_schema(responses={200: Output})
+    def get(self, request: Request) -> Response:
+        from .models import TotpDevice
+        from .totp import TOTP_ROLES
+
+        device = TotpDevice.objects.filter(user=request.user).first()
+        return Response(self.Output({
+            "enabled": device is not None and device.confirmed_at is not None,
+            "pending": device is not None and device.confirmed_at is None,
+            "available": request.user.role in TOTP_ROLES,
+        }).data)
+
+
+class TotpSetupApi(APIView):
+    class Output(serializers.Serializer):
+        secret = serializers.CharField(help_text="Base32 secret, shown once.")
+        otpauth_uri = serializers.CharField(help_text="otpauth:// URI for a QR code.")
+
+    @extend_schema(request=None, responses={201: Output})
+    def post(self, request: Request) -> Response:
+        from .totp import totp_setup
+
+        setup = totp_setup(user=request.user)
+        return Response(self.Output({"secret": setup.secret, "otpauth_uri": setup.uri}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class TotpCodeInput(StrictSerializer):
+    code = serializers.CharField(max_length=10)
+
+
+class TotpConfirmApi(APIView):
+    class Output(serializers.Serializer):
+        enabled = serializers.BooleanField()
+
+    @extend_schema(request=TotpCodeInput, responses={200: Output})
+    def post(self, request: Request) -> Response:
+        from .totp import totp_confirm
+
+        data = TotpCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        totp_confirm(user=request.user, code=data.validated_data["code"])
+        return Response({"enabled": True})
+
+
+class TotpDisableApi(APIView):
+    @extend_schema(request=TotpCodeInput, responses={204: None})
+    def post(self, request: Request) -> Response:
+        from .totp import totp_disable
+
+        data = TotpCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        totp_disable(user=request.user, code=data.validated_data["code"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

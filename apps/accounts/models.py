@@ -58,3 +58,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class TotpDevice(models.Model):
+    """A user's TOTP second factor (apps.accounts.totp). `secret` is sealed with the
+    broker-credential cipher bound to (user, "totp", "secret"); enforced once confirmed."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=255)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step a code was accepted for: that step and earlier ones are spent (no replay).
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"TOTP of user {self.user_id} ({'on' if self.confirmed_at else 'pending'})"

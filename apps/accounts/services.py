@@ -94,7 +94,11 @@ def user_create(
         raise ApplicationError.field("email", "An account with this email already exists.", code="email_taken") from exc
 
 
-def user_login(*, email: str, password: str, ip: str) -> TokenPair:
+def user_login(*, email: str, password: str, ip: str, totp: str | None = None) -> TokenPair:
+    """Password, then (for accounts with a confirmed TOTP device: admins and broker staff)
+    the authenticator code. A wrong code counts as a failed sign-in for the lock-out."""
+    from .totp import totp_check_login
+
     email = email.strip().lower()
     wait = login_locked_for(email, ip)
     if wait:
@@ -108,6 +112,12 @@ def user_login(*, email: str, password: str, ip: str) -> TokenPair:
         login_failed(email, ip)
         # Same answer for unknown email, wrong password and suspended account: no account probing.
         raise ApplicationError("Email or password is incorrect.", code="invalid_credentials", status=401)
+    try:
+        totp_check_login(user=user, code=totp)
+    except ApplicationError as exc:
+        if exc.code == "totp_invalid":
+            login_failed(email, ip)
+        raise
     login_succeeded(email, ip)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return _issue(user)

@@ -26,6 +26,11 @@ POLICY: dict[str, frozenset[str]] = {
     "auth-refresh": EVERYONE,
     "auth-logout": EVERYONE,
     "auth-me": SIGNED_IN,
+    # TOTP second factor: admins and broker staff enrol; login then requires the code
+    "auth-totp": SIGNED_IN,
+    "auth-totp-setup": BROKER_STAFF,
+    "auth-totp-confirm": BROKER_STAFF,
+    "auth-totp-disable": BROKER_STAFF,
     # docs
     "schema": EVERYONE,
     "docs": EVERYONE,

@@ -96,7 +96,7 @@ def _insert_intents_sql(leg: str, *, claimed: bool) -> str:
         SELECT s.id, s.user_id, s.broker_account_id, %(day)s, 'ENTRY', 'BUY', %(reason)s, s.symbol, s.exchange,
                s.product, s.quantity, {state}, '', 0, '', %(due)s, now(), now(){tail}
         FROM {T_STRATEGY} s
-        WHERE s.id = ANY(%(ids)s) AND s.status = 'RUNNING' AND s.deleted_at IS NULL"""
+        WHERE s.id = ANY(%(ids)s) AND s.status = 'RUNNING' AND s.deleted_at IS NULL"""  # nosec B608
     else:
         select = f"""
         SELECT s.id, s.user_id, s.broker_account_id, %(day)s, 'EXIT', 'SELL', %(reason)s, e.symbol, e.exchange,
@@ -104,7 +104,7 @@ def _insert_intents_sql(leg: str, *, claimed: bool) -> str:
         FROM {T_STRATEGY} s
         JOIN {T_INTENT} e ON e.strategy_id = s.id AND e.trading_day = %(day)s AND e.leg = 'ENTRY'
                          AND e.status = 'FILLED' AND e.filled_quantity > 0
-        WHERE s.id = ANY(%(ids)s)"""
+        WHERE s.id = ANY(%(ids)s)"""  # nosec B608
     return f"""INSERT INTO {T_INTENT} ({columns}) {select}
         ON CONFLICT (strategy_id, trading_day, leg) DO NOTHING"""  # noqa: S608 - names from model metadata
 
@@ -117,7 +117,7 @@ def _create_sql(leg: str) -> str:
         SELECT id, now(), 'CREATED', 'NEW', 0, %(detail)s FROM ins
     )
     SELECT id FROM ins
-    """  # noqa: S608
+    """  # nosec B608  # noqa: S608
 
 
 def intents_create(
@@ -146,7 +146,7 @@ def intents_create(
         if not collect:
             return []
         cursor.execute(
-            f"SELECT id FROM {T_INTENT} WHERE strategy_id = ANY(%s) AND trading_day = %s AND leg = %s AND status = 'NEW'",  # noqa: S608
+            f"SELECT id FROM {T_INTENT} WHERE strategy_id = ANY(%s) AND trading_day = %s AND leg = %s AND status = 'NEW'",  # nosec B608  # noqa: S608
             [list(strategy_ids), trading_day, leg],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -204,7 +204,7 @@ def _claim_sql(where: str, *, bump_attempts: bool) -> str:
     )
     SELECT {cols}, s.stop_loss, a.broker, a.credentials, a.status
     FROM c JOIN {T_STRATEGY} s ON s.id = c.strategy_id JOIN {T_ACCOUNT} a ON a.id = c.broker_account_id
-    """  # noqa: S608 - table names come from model metadata, values are parameters
+    """  # nosec B608  # noqa: S608 - table names come from model metadata, values are parameters
 
 
 def send_window_end() -> float:
@@ -406,7 +406,7 @@ WITH d AS (
     SELECT d.id, now(), d.kind, d.status, d.attempt, d.detail FROM d JOIN upd ON upd.id = d.id
 )
 SELECT id FROM upd
-"""  # noqa: S608
+"""  # nosec B608  # noqa: S608
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -566,6 +566,8 @@ def _fire_sql(leg: str) -> str:
     """Create-and-claim in one statement: today's new intents are born claimed (SUBMITTING),
     and NEW intents a crashed delivery left behind are claimed alongside. One round trip and
     one commit stand between the due second and the broker call."""
+    if leg not in ("ENTRY", "EXIT"):  # the one value written into the SQL text
+        raise ValueError(f"unknown leg {leg!r}")
     fields = [c.strip() for c in _CLAIM_FIELDS.split(",")]
     return f"""
     WITH ins AS ({_insert_intents_sql(leg, claimed=True)} RETURNING {_CLAIM_FIELDS}
@@ -584,7 +586,7 @@ def _fire_sql(leg: str) -> str:
     )
     SELECT {", ".join("c." + f for f in fields)}, s.stop_loss, a.broker, a.credentials, a.status
     FROM c JOIN {T_STRATEGY} s ON s.id = c.strategy_id JOIN {T_ACCOUNT} a ON a.id = c.broker_account_id
-    """  # noqa: S608
+    """  # nosec B608  # noqa: S608
 
 
 _FIRE_SQL: dict[str, str] = {}

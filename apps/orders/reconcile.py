@@ -121,7 +121,7 @@ def _claim(*, day: dt.date, stale_before: dt.datetime | None, token: uuid.UUID) 
                attempts, %(detail)s FROM upd
     )
     SELECT id, old FROM upd
-    """
+    """  # nosec B608
     params = {"day": day, "stale": stale_before, "token": token, "detail": Jsonb({"claim": str(token), "by": "reconcile"})}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
