@@ -12,7 +12,7 @@ slow server shows up as latency, not as a lower request rate. Latency is measure
 scheduled start. Client, server and databases share this machine (2 cores): the figures are a
 floor for a real deployment, not a ceiling.
 
-    python bench/api_load.py [--rate 200] [--seconds 20] [--traders 20] [--web-workers 1]
+    python bench/api_load.py [--rate 200] [--seconds 20] [--traders 20] [--web-workers 1] [--client raw|httpx]
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
+import os
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from common import ROOT, percentile, reset_state, setup_django  # noqa: F401 - ROOT puts the repo on sys.path
@@ -68,45 +70,98 @@ def _traders(n: int, per_trader: int, window_start: dt.datetime, seconds: int) -
     return [{"email": u.email, "strategies": by_user[u.pk]} for u in users]
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection to the web process, one request at a time.
+
+    The client shares the machine's two cores with the server: httpx costs several ms of CPU a
+    request there (at 200/s, about as much CPU as the web process itself), this about 0.2 ms,
+    so the figures are the server's, not the client's (--client httpx to compare)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        await self.writer.drain()
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        fields = {k.strip().lower(): v.strip().lower() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in fields:
+            await self.reader.readexactly(int(fields["content-length"]))
+        elif fields.get("transfer-encoding") == "chunked":
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readuntil(b"\r\n")
+        if fields.get("connection") == "close":
+            self.close()
+        return status
+
+
 async def _load(base: str, traders: list[dict[str, Any]], rate: float, seconds: float,
-                concurrency: int) -> dict[str, list[float]]:
+                concurrency: int, client: str) -> dict[str, Any]:
     """A producer puts each request in a queue at its scheduled moment; `concurrency` senders
     take them in turn. Latency counts from the scheduled moment, so time spent waiting for a
     free sender (the server being slow) is in the figures (no coordinated omission)."""
     import httpx
 
+    host, port = base.removeprefix("http://").split(":")
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        for t in traders:
+        for t in traders:  # one login per trader; the access token is reused for the whole run
             r = await http.post("/api/auth/login", json={"email": t["email"], "password": PASSWORD})
             r.raise_for_status()
             t["auth"] = {"Authorization": f"Bearer {r.json()['access']}"}
         latencies: dict[str, list[float]] = defaultdict(list)
         errors: dict[str, int] = defaultdict(int)
+        reasons: Counter[str] = Counter()
         rng = random.Random(7)
         queue: asyncio.Queue[tuple[str, float, dict[str, Any]] | None] = asyncio.Queue()
 
+        def request(kind: str, trader: dict[str, Any]) -> tuple[str, str, bytes]:
+            sid = rng.choice(trader["strategies"])
+            if kind == "status":
+                return "GET", f"/api/strategy/status/{sid}", b""
+            if kind == "list":
+                return "GET", "/api/strategy/list", b""
+            body = {"name": f"edited {rng.randrange(10**6)}", "stop_loss": "1546.50"}
+            return "PATCH", f"/api/strategy/{sid}", json.dumps(body).encode()
+
         async def sender() -> None:
+            conn = _Connection(host, int(port))
             while True:
                 item = await queue.get()
                 if item is None:
+                    conn.close()
                     return
                 kind, scheduled, trader = item
-                sid = rng.choice(trader["strategies"])
+                method, path, body = request(kind, trader)
+                headers = {**trader["auth"], "Content-Type": "application/json"} if body else trader["auth"]
                 try:
-                    if kind == "status":
-                        r = await http.get(f"/api/strategy/status/{sid}", headers=trader["auth"])
-                    elif kind == "list":
-                        r = await http.get("/api/strategy/list", headers=trader["auth"])
+                    if client == "httpx":
+                        status = (await http.request(method, path, headers=headers, content=body or None)).status_code
                     else:
-                        r = await http.patch(f"/api/strategy/{sid}", headers=trader["auth"],
-                                             json={"name": f"edited {rng.randrange(10**6)}", "stop_loss": "1546.50"})
-                    ok = r.status_code < 400
-                except httpx.HTTPError:
-                    ok = False
+                        status = await asyncio.wait_for(conn.request(method, path, headers, body), 30)
+                    reason = f"HTTP {status}" if status >= 400 else ""
+                except (TimeoutError, OSError, ValueError, httpx.HTTPError, asyncio.IncompleteReadError,
+                        asyncio.LimitOverrunError) as exc:
+                    conn.close()
+                    reason = type(exc).__name__
                 latencies[kind].append((time.perf_counter() - scheduled) * 1000)
-                if not ok:
+                if reason:
                     errors[kind] += 1
+                    reasons[f"{kind} {reason}"] += 1
 
         senders = [asyncio.create_task(sender()) for _ in range(concurrency)]
         start = time.perf_counter()
@@ -123,11 +178,20 @@ async def _load(base: str, traders: list[dict[str, Any]], rate: float, seconds: 
         for _ in senders:
             queue.put_nowait(None)
         await asyncio.gather(*senders)
-        latencies["_errors"] = [float(sum(errors.values()))]
-        latencies["_sent_in"] = [sent_in]
-        for kind, count in errors.items():
-            latencies[f"_errors_{kind}"] = [float(count)]
-        return latencies
+        return {"latencies": latencies, "errors": dict(errors), "reasons": dict(reasons), "sent_in": sent_in}
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _say(message: str) -> None:
@@ -141,6 +205,10 @@ def main() -> None:
     parser.add_argument("--traders", type=int, default=20)
     parser.add_argument("--strategies-per-trader", type=int, default=10)
     parser.add_argument("--web-workers", type=int, default=1, help="uvicorn --workers")
+    parser.add_argument("--web-threads", type=int, default=0,
+                        help="WEB_THREADS of the web process (REST thread pool per worker; 0: its default)")
+    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                        help="raw: a minimal keep-alive HTTP/1.1 client (~0.2 ms CPU a request); httpx: several ms")
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight at most (client side)")
     parser.add_argument("--api-only", action="store_true",
                         help="start only the web process (no workers, beat, listener or feed): the API's own capacity")
@@ -160,6 +228,8 @@ def main() -> None:
     with Stack() as stack:
         if args.web_workers > 1:
             stack.specs["web"].argv += ["--workers", str(args.web_workers)]
+        if args.web_threads:
+            stack.set_env("web", WEB_THREADS=str(args.web_threads))
         names = ["web"] if args.api_only else ["web", "listener", "worker-orders", "worker-stoploss", "worker-default", "beat"]
         _say(f"starting {', '.join(names)}")
         stack.start(*names)
@@ -175,10 +245,13 @@ def main() -> None:
         if wait > 0:
             time.sleep(wait)
         intents_before = OrderIntent.objects.count()
+        web_pids = stack.pids("web")
+        web_cpu, own_cpu = _cpu_seconds(web_pids), time.process_time()
         started = time.monotonic()
-        lat = asyncio.run(_load(stack.url, traders, args.rate, args.seconds, args.concurrency))
+        result = asyncio.run(_load(stack.url, traders, args.rate, args.seconds, args.concurrency, args.client))
         _say("load done")
         elapsed = time.monotonic() - started
+        web_cpu, own_cpu = _cpu_seconds(web_pids) - web_cpu, time.process_time() - own_cpu
         time.sleep(2)
         from django.db.models import Count
 
@@ -190,17 +263,22 @@ def main() -> None:
         sl = percentiles("stoploss_latency_ms")
         lateness = percentiles("schedule_lateness_ms")
 
-    kinds = [k for k in lat if not k.startswith("_")]
+    lat = result["latencies"]
+    kinds = sorted(lat)
     every = [v for k in kinds for v in lat[k]]
-    sent = len(every)
-    print(f"API load: {sent} requests in {lat['_sent_in'][0]:.1f} s (target {args.rate:.0f}/s for {args.seconds:.0f} s, "
-          f"offered {sent / lat['_sent_in'][0]:.0f}/s, completed {sent / elapsed:.0f}/s), {args.traders} traders, "
-          f"web workers {args.web_workers}, client concurrency {args.concurrency}; "
-          f"errors {int(lat['_errors'][0])}; finished in {elapsed:.1f} s")
-    for kind in [*sorted(kinds), "all"]:
+    sent, errors = len(every), sum(result["errors"].values())
+    print(f"API load: {sent} requests in {result['sent_in']:.1f} s (target {args.rate:.0f}/s for {args.seconds:.0f} s, "
+          f"offered {sent / result['sent_in']:.0f}/s, completed {sent / elapsed:.0f}/s), {args.traders} traders, "
+          f"web workers {args.web_workers}, client {args.client}, concurrency {args.concurrency}; "
+          f"errors {errors}; finished in {elapsed:.1f} s")
+    if result["reasons"]:
+        print("  errors: " + ", ".join(f"{k} x{n}" for k, n in sorted(result["reasons"].items())))
+    print(f"  CPU per request: web process {web_cpu / sent * 1000:.2f} ms ({web_cpu / elapsed * 100:.0f}% of a core), "
+          f"load client {own_cpu / sent * 1000:.2f} ms")
+    for kind in [*kinds, "all"]:
         values = every if kind == "all" else lat[kind]
         print(f"  {kind:7s} n={len(values):5d}  p50={percentile(values, 50):7.1f} ms  p90={percentile(values, 90):7.1f} ms"
-              f"  p99={percentile(values, 99):7.1f} ms  max={max(values):7.1f} ms")
+              f"  p99={percentile(values, 99):7.1f} ms  max={max(values):7.1f} ms  errors {result['errors'].get(kind, 0)}")
     print(f"  meanwhile: {OrderIntent.objects.count() - intents_before} order intents {intents} by reason {legs}; "
           f"feed {feed.get('ticks_per_second', '?')} ticks/s; schedule lateness p50/p99 "
           f"{lateness.get('p50')}/{lateness.get('p99')} ms; stop-loss tick->send p50/p99 {sl.get('p50')}/{sl.get('p99')} ms")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.serializers import StrictSerializer
-from apps.orders.models import OrderIntent
 
 from . import calendar, runtime, selectors, services
 from .models import Exchange, Product, StrategyStatus
@@ -142,10 +139,6 @@ class StrategyStopApi(APIView):
         return Response(StrategyStateOutput(services.strategy_stop(strategy=strategy)).data)
 
 
-def _order_summary(intent: OrderIntent | None) -> dict[str, Any] | None:
-    return OrderOutput(intent).data if intent is not None else None
-
-
 class StrategyStatusApi(APIView):
     class Output(serializers.Serializer):
         id = serializers.IntegerField()
@@ -163,19 +156,21 @@ class StrategyStatusApi(APIView):
         strategy = selectors.strategy_get(user=request.user, strategy_id=strategy_id)
         today = calendar.trading_day_of(timezone.now())
         # Position and last order come from PostgreSQL (the truth); Redis adds the live price.
+        # Polled by every open client: user, strategy and the day's intents are its only queries.
         legs = selectors.strategy_day_legs(strategy=strategy, trading_day=today)
         entry, exit_ = legs.get("ENTRY"), legs.get("EXIT")
         last = exit_ or entry
+        position = runtime.position_of(entry.status if entry else None, exit_.status if exit_ else None)
         live = runtime.runtime_read(strategy.pk, strategy.symbol)
-        nxt = services.strategy_next_trigger(strategy)
+        nxt = services.strategy_next_trigger(strategy, position=position)
         body = {
             "id": strategy.pk,
             "status": strategy.status,
             "status_reason": strategy.status_reason,
             "trading_day": today,
-            "position": runtime.position_of(entry.status if entry else None, exit_.status if exit_ else None),
+            "position": position,
             "last_action": f"{last.side} {last.status}" if last else None,
-            "last_order": _order_summary(last),
+            "last_order": last,  # the intent itself: Output's nested OrderOutput serializes it (once)
             "last_price": live["last_price"],
             "next_trigger": {"leg": nxt["leg"], "at": nxt["at"].isoformat()} if nxt else None,
         }

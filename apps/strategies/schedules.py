@@ -25,6 +25,11 @@ def _crontab(at: Any, days: list[int]) -> CrontabSchedule:
     return crontab
 
 
+def _differs(task: PeriodicTask, fields: dict[str, Any]) -> bool:
+    current = {key: task.crontab_id if key == "crontab" else getattr(task, key) for key in fields}
+    return current != {key: value.pk if key == "crontab" else value for key, value in fields.items()}
+
+
 def schedules_sync(strategy: Any) -> None:
     """Create or update both legs' PeriodicTasks to match the strategy (call inside its transaction).
     ENTRY runs only while the strategy runs; EXIT stays enabled so an open position is always
@@ -46,7 +51,9 @@ def schedules_sync(strategy: Any) -> None:
             task = PeriodicTask.objects.create(name=f"strategy {strategy.pk} {leg}", **fields)
             setattr(strategy, attr, task)
             strategy.save(update_fields=[attr])
-        else:
+        elif _differs(task, fields):
+            # Saving a PeriodicTask bumps beat's global change stamp (a locked row, and a full
+            # reload in beat): only a leg that really changed is written.
             for key, value in fields.items():
                 setattr(task, key, value)
             task.save()

@@ -22,11 +22,15 @@ def strategy_list(*, user: Any, status: str | None = None) -> QuerySet[Strategy]
 
 
 def strategy_get(*, user: Any, strategy_id: int, for_update: bool = False) -> Strategy:
-    """The caller's strategy (any strategy for an admin); otherwise 404, as if it did not exist."""
-    qs = strategy_list(user=user)
+    """The caller's strategy (any strategy for an admin); otherwise 404, as if it did not exist.
+    One query, built in one step: every status poll starts here."""
+    filters: dict[str, Any] = {"pk": strategy_id, "deleted_at__isnull": True}
+    if user.role != ADMIN:
+        filters["user"] = user
+    qs = Strategy.objects.filter(**filters)
     if for_update:
         qs = qs.select_for_update()
-    strategy = qs.filter(pk=strategy_id).first()
+    strategy = next(iter(qs[:1]), None)
     if strategy is None:
         raise NotFound("Strategy not found.")
     return strategy

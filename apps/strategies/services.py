@@ -19,6 +19,10 @@ from .selectors import strategy_day_legs
 EDITABLE = ("name", "symbol", "exchange", "quantity", "buy_time", "sell_time", "stop_loss", "product", "days", "broker_account")
 # While today's position is open only these may change: the rest describes the shares held.
 EDITABLE_WHILE_OPEN = {"name", "stop_loss", "sell_time"}
+# What the legs' PeriodicTasks are made of (times, weekdays; the symbol is in their description).
+# An edit of anything else (name, stop-loss, quantity, ...) leaves them, and beat, alone. Status
+# changes go through strategy_start/stop, which re-sync the schedules themselves.
+SCHEDULE_FIELDS = {"buy_time", "sell_time", "days", "symbol"}
 
 
 def _validate(*, user: Any, data: dict[str, Any]) -> dict[str, list[str]]:
@@ -88,8 +92,14 @@ def _position_today(strategy: Strategy) -> str:
 
 @transaction.atomic
 def strategy_update(*, strategy: Strategy, user: Any, **changes: Any) -> Strategy:
-    """Edit a strategy; a running one's runtime and schedules change in the same commit."""
-    strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    """Edit a strategy; a running one's runtime and schedules change in the same commit.
+    The PeriodicTasks are rewritten only when a field they are made of changes: saving one bumps
+    django-celery-beat's global change stamp (a row every schedule edit locks until commit, and
+    that makes beat reload every strategy's legs)."""
+    # Lock only the strategy row; its owner and account come along (validation reads both).
+    strategy = (
+        Strategy.objects.select_for_update(of=("self",)).select_related("user", "broker_account").get(pk=strategy.pk)
+    )
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
     if "broker_account" in changes:
         changes["broker_account"] = _resolve_account(strategy.user, changes["broker_account"])
@@ -110,10 +120,12 @@ def strategy_update(*, strategy: Strategy, user: Any, **changes: Any) -> Strateg
     if errors:
         raise ApplicationError("Invalid strategy: " + ", ".join(sorted(errors)) + ".", fields=errors)
     old_symbol = strategy.symbol
+    old_schedule = {k: getattr(strategy, k) for k in SCHEDULE_FIELDS}
     for key, value in changes.items():
         setattr(strategy, key, sorted(set(value)) if key == "days" else value)
     strategy.save(update_fields=[*changes.keys(), "updated_at"])
-    schedules.schedules_sync(strategy)
+    if any(getattr(strategy, k) != v for k, v in old_schedule.items()):
+        schedules.schedules_sync(strategy)
     transaction.on_commit(lambda: runtime.runtime_sync_strategy(strategy, position=position, old_symbol=old_symbol))
     return strategy
 
@@ -166,17 +178,26 @@ def strategy_delete(*, strategy: Strategy) -> None:
     transaction.on_commit(lambda: runtime.runtime_remove(sid, symbol))
 
 
-def strategy_next_trigger(strategy: Strategy, *, now: dt.datetime | None = None) -> dict[str, Any] | None:
-    """The next scheduled leg: {"leg": "ENTRY"|"EXIT", "at": aware datetime}."""
+def strategy_next_trigger(
+    strategy: Strategy, *, now: dt.datetime | None = None, position: str | None = None
+) -> dict[str, Any] | None:
+    """The next scheduled leg: {"leg": "ENTRY"|"EXIT", "at": aware datetime}. `position`: today's
+    position when the caller already knows it (saves reading the day's intents again)."""
     now = now or timezone.now()
-    closed = calendar.holidays(strategy.exchange, start=now.date())
-    candidates = []
+    if position is None:
+        position = _position_today(strategy)
+    legs = []
     if strategy.status == StrategyStatus.RUNNING:
-        at = calendar.next_fire([strategy.buy_time], strategy.days, after=now, holiday_dates=closed)
+        legs.append(("ENTRY", strategy.buy_time))
+    if position in (runtime.ENTERING, runtime.LONG):
+        legs.append(("EXIT", strategy.sell_time))
+    if not legs:
+        return None
+    # Holidays only count when market hours are enforced (calendar.is_trading_day): no query otherwise.
+    closed = calendar.holidays(strategy.exchange, start=now.date()) if settings.ENFORCE_MARKET_HOURS else set()
+    candidates = []
+    for leg, time_ in legs:
+        at = calendar.next_fire([time_], strategy.days, after=now, holiday_dates=closed)
         if at is not None:
-            candidates.append({"leg": "ENTRY", "at": at})
-    if _position_today(strategy) in (runtime.ENTERING, runtime.LONG):
-        at = calendar.next_fire([strategy.sell_time], strategy.days, after=now, holiday_dates=closed)
-        if at is not None:
-            candidates.append({"leg": "EXIT", "at": at})
+            candidates.append({"leg": leg, "at": at})
     return min(candidates, key=lambda c: c["at"]) if candidates else None
