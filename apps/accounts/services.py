@@ -159,6 +159,11 @@ def user_logout(*, refresh: str, access: str | None = None) -> None:
 
 
 def user_suspend(*, actor: User, user: User, reason: str = "", ip: str = "") -> User:
+    """Sign the user out everywhere and stop their running strategies: no new entries. A
+    position already open keeps its stop-loss and its scheduled exit (never strand shares).
+    Re-activation does not restart strategies: the trader starts them again."""
+    from apps.operations.services import user_strategies_stop
+
     if user.pk == actor.pk:
         raise ApplicationError("You cannot suspend yourself.", code="self_suspend")
     with transaction.atomic():
@@ -167,6 +172,8 @@ def user_suspend(*, actor: User, user: User, reason: str = "", ip: str = "") -> 
         )
         _revoke_tokens(user)
         _audit(actor, "user.suspend", user, {"reason": reason}, ip)
+        if user.strategies.filter(status="RUNNING", deleted_at__isnull=True).exists():
+            user_strategies_stop(actor=actor, user=user, reason="account suspended", ip=ip)
     user.refresh_from_db()
     return user
 

@@ -130,10 +130,38 @@ def strategy_update(*, strategy: Strategy, user: Any, **changes: Any) -> Strateg
     return strategy
 
 
+def _kill_switch_on(strategy: Strategy, broker: str) -> Any:
+    """The active kill switch covering this strategy, if any (PostgreSQL holds the truth)."""
+    from django.db.models import Q
+
+    from apps.operations.models import KillScope, KillSwitch
+
+    return (
+        KillSwitch.objects.filter(active=True)
+        .filter(
+            Q(scope=KillScope.GLOBAL)
+            | Q(scope=KillScope.USER, target=str(strategy.user_id))
+            | Q(scope=KillScope.BROKER, target=broker)
+            | Q(scope=KillScope.STRATEGY, target=str(strategy.pk))
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
 @transaction.atomic
 def strategy_start(*, strategy: Strategy) -> Strategy:
     strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
     account = strategy.broker_account
+    switch = _kill_switch_on(strategy, account.broker)
+    if switch is not None:
+        # It would show RUNNING while the engine refuses every entry: say so instead.
+        raise ApplicationError(
+            f"Trading is halted ({switch.get_scope_display().lower()} kill switch: {switch.reason}); "
+            "the strategy can start once it is released.",
+            code="kill_switch_active",
+            status=409,
+        )
     if account.status != BrokerAccountStatus.ACTIVE:
         raise ApplicationError(
             f"Broker account {account.label!r} cannot trade now ({account.get_status_display()}).",

@@ -35,6 +35,22 @@ def test_create_edit_suspend_activate_are_each_audited(api: Any, admin_user: Any
     assert all(e.actor_id == admin_user.pk for e in AuditEntry.objects.all())
 
 
+def test_suspending_a_trader_stops_their_strategies_and_activation_does_not_restart_them(
+    api: Any, admin_user: Any, alice: Any, bob: Any
+) -> None:
+    from apps.strategies.models import Strategy
+
+    mine = [make_strategy(alice), make_strategy(alice, symbol="INFY")]
+    other = make_strategy(bob)
+    r = api(admin_user).post(f"/api/admin/users/{alice.pk}/suspend", {"reason": "kyc"}, format="json")
+    assert r.status_code == 200, r.content
+    statuses = dict(Strategy.objects.filter(pk__in=[s.pk for s in mine]).values_list("status", "status_reason"))
+    assert list(statuses) == ["STOPPED"] and "suspended" in statuses["STOPPED"]
+    assert Strategy.objects.get(pk=other.pk).status == "RUNNING"
+    api(admin_user).post(f"/api/admin/users/{alice.pk}/activate", {}, format="json")
+    assert set(Strategy.objects.filter(pk__in=[s.pk for s in mine]).values_list("status", flat=True)) == {"STOPPED"}
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

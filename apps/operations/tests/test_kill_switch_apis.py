@@ -40,6 +40,22 @@ def test_global_kill_publishes_stops_audits_and_notifies(api: Any, admin_user: A
     assert set(Notification.objects.filter(kind="kill_switch").values_list("user_id", flat=True)) == {alice.pk, bob.pk}
 
 
+def test_a_strategy_under_a_kill_switch_cannot_be_started_until_it_is_released(
+    api: Any, admin_user: Any, alice: Any, bob: Any
+) -> None:
+    s, other = make_strategy(alice), make_strategy(bob)
+    sid = _engage(api, admin_user, scope="user", target=str(alice.pk)).json()["switch"]["id"]
+    r = api(alice).post("/api/strategy/start", {"id": s.pk}, format="json")
+    assert r.status_code == 409, r.content
+    assert r.json()["error"]["code"] == "kill_switch_active" and "exchange glitch" in r.json()["error"]["message"]
+    assert Strategy.objects.get(pk=s.pk).status == "STOPPED"
+    assert api(bob).post("/api/strategy/start", {"id": other.pk}, format="json").status_code == 200  # not covered
+    api(admin_user).post(f"/api/admin/kill-switches/{sid}/release", {"reason": "fixed"}, format="json")
+    r = api(alice).post("/api/strategy/start", {"id": s.pk}, format="json")
+    assert r.status_code == 200, r.content
+    assert Strategy.objects.get(pk=s.pk).status == "RUNNING"
+
+
 def test_release_lifts_the_block_but_leaves_strategies_stopped(api: Any, admin_user: Any, alice: Any) -> None:
     s = make_strategy(alice)
     sid = _engage(api, admin_user, scope="user", target=str(alice.pk)).json()["switch"]["id"]
