@@ -12,7 +12,7 @@ slow server shows up as latency, not as a lower request rate. Latency is measure
 scheduled start. Client, server and databases share this machine (2 cores): the figures are a
 floor for a real deployment, not a ceiling.
 
-    python bench/api_load.py [--rate 200] [--seconds 20] [--traders 20] [--web-workers 1] [--client raw|httpx]
+    python bench/api_load.py [--rate 200] [--seconds 20] [--traders 20] [--web-workers 2] [--client raw|httpx]
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--traders", type=int, default=20)
     parser.add_argument("--strategies-per-trader", type=int, default=10)
-    parser.add_argument("--web-workers", type=int, default=1, help="uvicorn --workers")
+    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn --workers (the Procfile's WEB_WORKERS default)")
     parser.add_argument("--web-threads", type=int, default=0,
                         help="WEB_THREADS of the web process (REST thread pool per worker; 0: its default)")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",

@@ -44,7 +44,10 @@ def _async_view(path: str) -> bool:
 
 
 async def http_application(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    app = django_asgi_app if _async_view(scope["path"]) else django_wsgi_app
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    app = django_asgi_app if _async_view(path) else django_wsgi_app
     await app(scope, receive, send)
 
 

@@ -38,11 +38,13 @@ def hms(moment: dt.datetime) -> str:
 
 
 def bulk_running_strategies(
-    accounts: list[Any], count: int, *, buy_time: dt.time, sell_time: dt.time, symbol: str = "INFY", stop_loss: str = "1"
+    accounts: list[Any], count: int, *, buy_time: dt.time | None = None, sell_time: dt.time, symbol: str = "INFY",
+    stop_loss: str = "1", buy_times: list[dt.time] | None = None, name: str = "bulk",
 ) -> list[int]:
     """Create `count` RUNNING strategies spread over `accounts` in a few bulk statements, with
     the same rows (strategy, both PeriodicTasks, Redis runtime) strategy_create + strategy_start
-    write one by one. For load tests and benchmarks only."""
+    write one by one. One `buy_time` for all, or `buy_times`, one per strategy. For load tests,
+    fault tests and benchmarks only."""
     import json
     from decimal import Decimal
 
@@ -56,24 +58,33 @@ def bulk_running_strategies(
     from apps.strategies.schedules import FIRE_TASK, _crontab
 
     days = [0, 1, 2, 3, 4, 5, 6]
+    times = buy_times if buy_times is not None else [buy_time] * count
+    assert len(times) == count and None not in times, "one buy_time, or a buy_times entry per strategy"
+    crons: dict[dt.time, Any] = {}
+
+    def cron(at: dt.time) -> Any:  # crontab rows have minute resolution; the second is in kwargs
+        key = at.replace(second=0)
+        if key not in crons:
+            crons[key] = _crontab(at, days)
+        return crons[key]
+
     with transaction.atomic():
         strategies = Strategy.objects.bulk_create(
             [
                 Strategy(
                     user_id=accounts[n % len(accounts)].user_id, broker_account=accounts[n % len(accounts)],
-                    name=f"bulk {n}", symbol=symbol, quantity=1, buy_time=buy_time, sell_time=sell_time,
+                    name=f"{name} {n}", symbol=symbol, quantity=1, buy_time=times[n], sell_time=sell_time,
                     stop_loss=Decimal(stop_loss), days=days, status="RUNNING",
                 )
                 for n in range(count)
             ]
         )
-        entry_cron, exit_cron = _crontab(buy_time, days), _crontab(sell_time, days)
         tasks = []
         for s in strategies:
-            for leg, cron, at in (("ENTRY", entry_cron, buy_time), ("EXIT", exit_cron, sell_time)):
+            for leg, at in (("ENTRY", s.buy_time), ("EXIT", sell_time)):
                 tasks.append(
                     PeriodicTask(
-                        name=f"strategy {s.pk} {leg}", task=FIRE_TASK, crontab=cron, queue="orders", enabled=True,
+                        name=f"strategy {s.pk} {leg}", task=FIRE_TASK, crontab=cron(at), queue="orders", enabled=True,
                         kwargs=json.dumps({"strategy_id": s.pk, "leg": leg, "second": at.second}),
                     )
                 )

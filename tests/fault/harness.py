@@ -97,50 +97,13 @@ def staggered_strategies(
     """`count` RUNNING strategies (the rows strategy_create + strategy_start write: strategy,
     both PeriodicTasks, Redis runtime) whose buy times are spread evenly over
     `spread_seconds` seconds from `first` (IST). Bulk statements: thousands in a second."""
-    from django.db import transaction
-    from django.utils import timezone
-    from django_celery_beat.models import PeriodicTask, PeriodicTasks
+    from apps.strategies.calendar import IST
+    from tests.e2e_helpers import bulk_running_strategies
 
-    from apps.strategies.calendar import IST, trading_day_of
-    from apps.strategies.models import Strategy
-    from apps.strategies.runtime import runtime_rebuild
-    from apps.strategies.schedules import FIRE_TASK, _crontab
-
-    days = [0, 1, 2, 3, 4, 5, 6]
     first = first.astimezone(IST).replace(microsecond=0)
     times = [(first + dt.timedelta(seconds=(n * max(spread_seconds, 1)) // count if spread_seconds else 0)).time()
              for n in range(count)]
-    crons: dict[dt.time, Any] = {}
-    with transaction.atomic():
-        strategies = Strategy.objects.bulk_create(
-            [
-                Strategy(
-                    user_id=accounts[n % len(accounts)].user_id, broker_account=accounts[n % len(accounts)],
-                    name=f"fault {n}", symbol=symbol, quantity=1, buy_time=times[n], sell_time=sell_time,
-                    stop_loss=Decimal("1"), days=days, status="RUNNING",
-                )
-                for n in range(count)
-            ]
-        )
-        tasks = []
-        for s in strategies:
-            for leg, at in (("ENTRY", s.buy_time), ("EXIT", sell_time)):
-                key = at.replace(second=0)
-                if key not in crons:
-                    crons[key] = _crontab(at, days)
-                tasks.append(
-                    PeriodicTask(
-                        name=f"strategy {s.pk} {leg}", task=FIRE_TASK, crontab=crons[key], queue="orders",
-                        enabled=True, kwargs=json.dumps({"strategy_id": s.pk, "leg": leg, "second": at.second}),
-                    )
-                )
-        tasks = PeriodicTask.objects.bulk_create(tasks)
-        for s, entry, exit_ in zip(strategies, tasks[0::2], tasks[1::2], strict=True):
-            s.entry_task, s.exit_task = entry, exit_
-        Strategy.objects.bulk_update(strategies, ["entry_task", "exit_task"], batch_size=1000)
-        PeriodicTasks.update_changed()
-    runtime_rebuild(today=trading_day_of(timezone.now()))
-    return [s.pk for s in strategies]
+    return bulk_running_strategies(accounts, count, buy_times=times, sell_time=sell_time, symbol=symbol, name="fault")
 
 
 def skip_unless_time_left(seconds: int) -> None:
