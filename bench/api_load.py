@@ -225,6 +225,9 @@ def main() -> None:
     from tests.stack import Stack
 
     clear_faults(settings.REDIS_URL, None)
+    end = now_ist() + dt.timedelta(seconds=40 + args.seconds)
+    if end.date() != now_ist().date():  # the strategies trade on today's IST date
+        raise SystemExit(f"the run would cross midnight IST; start it after 00:00 IST (in {86400 - now_ist().hour * 3600 - now_ist().minute * 60 - now_ist().second} s)")
     with Stack() as stack:
         if args.web_workers > 1:
             stack.specs["web"].argv += ["--workers", str(args.web_workers)]
