@@ -32,7 +32,7 @@ export PYTHONUNBUFFERED := 1
 
 LOAD_ENV := . scripts/env.sh
 
-.PHONY: help venv run test lint migrate shell bench services-up services-down services-status clean faults security load
+.PHONY: help venv run test lint migrate shell bench services-up services-down services-status clean faults security load proof
 
 help: ## List the targets
 	@echo "usage: make <target> [ARGS=...]"
@@ -123,6 +123,8 @@ security: venv ## Security suite (schemathesis, tenant probe, JWT, TOTP, secret 
 	bandit -q -c pyproject.toml -r apps brokers config -ll
 	echo "==> pip-audit (needs PyPI's advisory service; prints how many packages it could really audit)"
 	bash scripts/pip_audit.sh
+
+proof: faults security load ## All three proof suites (fault, security, load), each printing its figures
 
 load: venv ## API load while orders and ticks flow (bench/api_load.py); prints p50/p99
 	@$(LOAD_ENV)
