@@ -457,27 +457,27 @@ def _record(outcomes: list[Outcome], token: uuid.UUID) -> None:
             # over meanwhile and this row is not written at all.
             row.update(kind="NOT_SENT", status=IntentStatus.NEW, attempts=max(i.attempts - 1, 0))
             retry.append(i)
-        elif o.kind == "absent" and o.lost_send:
-            # The claim was taken from a worker that died or stalled, and the broker has no such
-            # order: that send never happened, so it does not count as an attempt. A cap still
-            # stops an order that kills its worker every time.
-            row.update(kind="ABSENT", attempts=max(i.attempts - 1, 0), lost_sends=i.lost_sends + 1)
-            if i.lost_sends + 1 < settings.ORDER_MAX_LOST_SENDS:
-                row["status"] = IntentStatus.NEW
-                retry.append(i)
-            else:
-                row["status"] = IntentStatus.FAILED
-                error = f"gave up after {i.lost_sends + 1} sends lost with their worker"[:500]
-                failed_strategies[i.strategy_id] = f"Order {i.tag} failed: its worker kept dying."
         elif o.kind == "absent":
             row["kind"] = "ABSENT"
-            if i.attempts < settings.ORDER_MAX_ATTEMPTS:
+            if o.lost_send:
+                # Taken from a worker that died or stalled, and the broker has no such order: that
+                # send never happened, so it is not an attempt; ORDER_MAX_LOST_SENDS caps these
+                # instead (an order that kills its worker every time must still stop).
+                row.update(attempts=max(i.attempts - 1, 0), lost_sends=i.lost_sends + 1)
+                spent, cap = i.lost_sends + 1, settings.ORDER_MAX_LOST_SENDS
+                gave_up = f"gave up after {spent} sends lost with their worker"
+                why = f"Order {i.tag} failed: its worker kept dying."
+            else:
+                spent, cap = i.attempts, settings.ORDER_MAX_ATTEMPTS
+                gave_up = f"gave up after {spent} attempts: {error}"
+                why = f"Order {i.tag} failed after {spent} attempts."
+            if spent < cap:
                 row["status"] = IntentStatus.NEW
                 retry.append(i)
             else:
                 row["status"] = IntentStatus.FAILED
-                error = f"gave up after {i.attempts} attempts: {error}"[:500]
-                failed_strategies[i.strategy_id] = f"Order {i.tag} failed after {i.attempts} attempts."
+                error = gave_up[:500]
+                failed_strategies[i.strategy_id] = why
         else:
             row["status"] = IntentStatus.UNKNOWN
         row["error"] = error
