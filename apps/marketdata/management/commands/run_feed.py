@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.marketdata.feed import FeedOptions, FeedStats, TickSource, build_simulator_source, listener_url, run_feed
+from apps.marketdata.feed import TickSource, build_simulator_source
 from brokers.paper.simulator import SimulatorDataError
 
-_TRUTHY = {"1", "true", "yes", "on"}
+from ._feed_command import add_feed_arguments, check_feed_options, run_feed_until_signalled
 
 
 class Command(BaseCommand):
@@ -48,32 +45,11 @@ class Command(BaseCommand):
             help="add N synthetic symbols SYM0001.. to the universe",
         )
         parser.add_argument("--sigma", type=float, default=None, help="per-tick relative price move (std dev)")
-        parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
-        parser.add_argument("--batch-ms", type=float, default=20.0, help="milliseconds between batches (default 20)")
-        parser.add_argument(
-            "--all-symbols",
-            action="store_true",
-            default=os.environ.get("FEED_ALL_SYMBOLS", "").strip().lower() in _TRUTHY,
-            help="tick every symbol, not only those of running strategies (env FEED_ALL_SYMBOLS=1)",
-        )
+        add_feed_arguments(parser, all_symbols_help="tick every symbol, not only those of running strategies")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["batch_ms"] <= 0:
-            raise CommandError("--batch-ms must be positive")
-        source = self._build_source(options)
-        if not settings.FEED_TOKEN:
-            self.stderr.write("warning: FEED_TOKEN is empty; the listener will refuse the feed")
-        feed_options = FeedOptions(
-            url=listener_url(settings.LISTENER_HOST, settings.LISTENER_PORT, settings.FEED_TOKEN),
-            redis_url=settings.REDIS_URL,
-            batch_interval=options["batch_ms"] / 1000,
-            all_symbols=options["all_symbols"],
-            duration=options["duration"],
-        )
-        stats = asyncio.run(_run_until_signalled(source, feed_options))
-        self.stdout.write(
-            f"feed stopped: {stats.ticks_sent} ticks in {stats.batches_sent} frames, {stats.reconnects} reconnects"
-        )
+        check_feed_options(options, self.stderr)
+        run_feed_until_signalled(self._build_source(options), options, self.stdout)
 
     def _build_source(self, options: dict[str, Any]) -> TickSource:
         kind = settings.MARKET_FEED
@@ -99,14 +75,3 @@ class Command(BaseCommand):
         except (OSError, SimulatorDataError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
 
-
-async def _run_until_signalled(source: TickSource, options: FeedOptions) -> FeedStats:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        return await run_feed(source, options, stop)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)

@@ -9,19 +9,14 @@ restart. API and WebSocket roots: BROKER_OPTIONS["zerodha"] (KITE_API_ROOT, KITE
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 from argparse import ArgumentParser
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from apps.marketdata.feed import FeedOptions, FeedStats, listener_url, run_feed
-from apps.marketdata.kite_feed import KiteTickerSource, build_kite_source
+from apps.marketdata.kite_feed import build_kite_source
 
-_TRUTHY = {"1", "true", "yes", "on"}
+from ._feed_command import add_feed_arguments, check_feed_options, run_feed_until_signalled
 
 
 class Command(BaseCommand):
@@ -29,44 +24,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--mode", choices=("ltp", "quote", "full"), default="ltp", help="KiteTicker mode")
-        parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
-        parser.add_argument("--batch-ms", type=float, default=20.0, help="milliseconds between frames (default 20)")
-        parser.add_argument(
-            "--all-symbols",
-            action="store_true",
-            default=os.environ.get("FEED_ALL_SYMBOLS", "").strip().lower() in _TRUTHY,
-            help="subscribe to the whole instrument master (capped at Kite's 3000 per connection)",
+        add_feed_arguments(
+            parser, all_symbols_help="subscribe to the whole instrument master (capped at Kite's 3000 per connection)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["batch_ms"] <= 0:
-            raise CommandError("--batch-ms must be positive")
-        if not settings.FEED_TOKEN:
-            self.stderr.write("warning: FEED_TOKEN is empty; the listener will refuse the feed")
+        check_feed_options(options, self.stderr)
         source = build_kite_source(mode=options["mode"])
-        feed_options = FeedOptions(
-            url=listener_url(settings.LISTENER_HOST, settings.LISTENER_PORT, settings.FEED_TOKEN),
-            redis_url=settings.REDIS_URL,
-            batch_interval=options["batch_ms"] / 1000,
-            all_symbols=options["all_symbols"],
-            duration=options["duration"],
-        )
         try:
-            stats = asyncio.run(_run_until_signalled(source, feed_options))
+            run_feed_until_signalled(source, options, self.stdout)
         finally:
             source.close()  # stops the bridge child
-        self.stdout.write(
-            f"feed stopped: {stats.ticks_sent} ticks in {stats.batches_sent} frames, {stats.reconnects} reconnects"
-        )
-
-
-async def _run_until_signalled(source: KiteTickerSource, options: FeedOptions) -> FeedStats:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        return await run_feed(source, options, stop)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
